@@ -1,0 +1,66 @@
+"""One exception hierarchy for everything a caller can get wrong or we cannot do; mapped to HTTP once, in `app`.
+
+Each error carries its HTTP status and an OperationOutcome issue code, so the handler never has to guess.
+Messages must be safe to show the caller: never a token, never patient data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CdsError(Exception):
+    """Base of every error the service turns into a clear 4xx answer."""
+
+    status_code: int = 400
+    issue_code: str = "invalid"  # http://hl7.org/fhir/issue-type
+
+    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def operation_outcome(self) -> dict[str, Any]:
+        """The error as a FHIR OperationOutcome (CDS Hooks 3.0-ballot recommends this shape for non-2xx)."""
+        issues = [{"severity": "error", "code": self.issue_code, "diagnostics": self.message}]
+        issues += [{"severity": "error", "code": self.issue_code, "diagnostics": d} for d in self.details]
+        return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+class BadRequest(CdsError):
+    """The body is not a valid CDS Hooks request (malformed JSON, wrong types, missing fields)."""
+
+
+class PayloadTooLarge(CdsError):
+    status_code = 413
+    issue_code = "too-costly"
+
+
+class UnknownService(CdsError):
+    status_code = 404
+    issue_code = "not-found"
+
+
+class NotAuthenticated(CdsError):
+    """Any JWT failure. Answered as a bare 401: the caller learns nothing about which check failed."""
+
+    status_code = 401
+    issue_code = "login"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("authentication required")
+        self.reason = reason  # for our logs only; never contains the token
+
+
+class PrefetchUnavailable(CdsError):
+    """Data a service needs was neither prefetched nor obtainable from the FHIR server (spec: 412)."""
+
+    status_code = 412
+    issue_code = "incomplete"
+
+    def __init__(self, fetch_errors: dict[str, str]) -> None:
+        super().__init__(
+            "required FHIR data could not be obtained: " + ", ".join(sorted(fetch_errors)),
+            details=[f"{key}: {reason}" for key, reason in sorted(fetch_errors.items())],
+        )
+        self.fetch_errors = fetch_errors
