@@ -1,0 +1,55 @@
+"""Sources the cards cite (facts.md §5 unless noted), so a clinician can judge every piece of advice independently."""
+
+from __future__ import annotations
+
+from .model import Citation
+
+PDDI_MAGNESIUM_LOINC = Citation(
+    "HL7 PDDI IG: magnesium LOINC value set", "https://hl7.org/fhir/uv/pddi/en/ValueSet-valueset-magnesium-LOINC.html"
+)
+STATPEARLS_HYPOMAGNESEMIA = Citation("StatPearls: Hypomagnesemia", "https://statpearls.com/point-of-care/23271")
+STATPEARLS_HYPOKALEMIA = Citation(
+    "StatPearls: Hypokalemia (NBK482465)", "https://www.ncbi.nlm.nih.gov/books/NBK482465/"
+)
+STATPEARLS_HYPONATREMIA = Citation("StatPearls: Hyponatremia", "https://statpearls.com/point-of-care/23274")
+HYPONATRAEMIA_GUIDELINE = Citation(
+    "European clinical practice guideline on hyponatraemia (PMC5404708)",
+    "https://pmc.ncbi.nlm.nih.gov/articles/PMC5404708/",
+)
+KIDNEY360_ODS = Citation(
+    "Osmotic demyelination and sodium correction, Kidney360 2021 (PMC8786124)",
+    "https://pmc.ncbi.nlm.nih.gov/articles/PMC8786124",
+)
+# Not in facts.md §5: read for the calcium severity band (see thresholds.py).
+SFE_HYPOCALCAEMIA = Citation(
+    "Society for Endocrinology emergency guidance: acute hypocalcaemia in adults (2016)",
+    "https://ec.bioscientifica.com/view/journals/ec/5/5/G7.xml",
+)
+AAN_2016_BOTULINUM = Citation(
+    "AAN 2016 guideline update: botulinum neurotoxin for blepharospasm and other movement disorders",
+    "https://doi.org/10.1212/WNL.0000000000002560",
+)
+AAN_2008_BOTULINUM = Citation(
+    "AAN 2008 assessment: botulinum neurotoxin for movement disorders (PMID 18458230)",
+    "https://pubmed.ncbi.nlm.nih.gov/18458230/",
+)
+NICE_NG217_EPILEPSY = Citation(
+    "NICE NG217: Epilepsies in children, young people and adults", "https://www.nice.org.uk/guidance/ng217"
+)
+NICE_NG220_MS = Citation(
+    "NICE NG220: Multiple sclerosis in adults: management", "https://www.nice.org.uk/guidance/ng220"
+)
+JACOBS_1994_MYOKYMIA_MS = Citation(
+    "Jacobs et al. Continuous facial myokymia in multiple sclerosis. Arch Neurol 1994",
+    "https://doi.org/10.1001/archneur.1994.00540230053012",
+)
+# Duodecim EBM Guidelines is subscription content without a stable public article URL; the publisher's site is cited.
+DUODECIM_MYOKYMIA = Citation(
+    "Duodecim EBM Guidelines: Eyelid myokymia (subscription)", "https://www.ebm-guidelines.com/"
+)
+# Not in facts.md §5: the US national poison-centre line (HRSA).
+POISON_HELP = Citation("Poison Help line 1-800-222-1222 (HRSA)", "https://poisonhelp.hrsa.gov/")
+# facts.md §5 item 8 names the openFDA labels without a page; this is openFDA's drug-label entry point.
+OPENFDA_LABELS = Citation(
+    "openFDA drug labels (boxed warnings, contraindications)", "https://open.fda.gov/apis/drug/label/"
+)

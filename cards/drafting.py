@@ -1,0 +1,104 @@
+"""How every card is put together: the basis first, then the advice, then honest evidence and citations.
+
+One place decides the layout and enforces the CDS Hooks limits (summary under 140 characters), so no pathway can
+emit a card a clinician cannot trust at a glance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .facts import BasisRow
+from .model import CardDraft, Citation, Indicator, OverrideReason, SelectionBehavior, Suggestion
+from .thresholds import Severity
+
+SUMMARY_LIMIT = 140
+
+OVERRIDE_REASONS = (
+    OverrideReason("already-addressed", "Already addressed"),
+    OverrideReason("patient-declined", "Patient declined"),
+    OverrideReason("not-relevant", "Not relevant for this patient"),
+    OverrideReason("disagree", "Disagree with recommendation"),
+)
+
+SEVERITY_INDICATORS: dict[Severity, Indicator] = {
+    Severity.MILD: "info",
+    Severity.MODERATE: "warning",
+    Severity.SEVERE: "critical",
+}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's stable id (suppression and analytics key on it) and its human title."""
+
+    rule_id: str
+    title: str
+
+
+def _cell(text: str) -> str:
+    """Table cells stay on one line and cannot break the table."""
+    return text.replace("|", "\\|").replace("\n", " ").strip() or "-"
+
+
+def basis_table(rows: Iterable[BasisRow]) -> str:
+    lines = ["| Basis | Value | Reference range | Date | Source |", "|---|---|---|---|---|"]
+    lines += [
+        "| " + " | ".join(_cell(part) for part in (r.item, r.value, r.reference_range, r.when, r.source)) + " |"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def render_detail(
+    basis: Sequence[BasisRow],
+    advice: Sequence[str],
+    evidence: str,
+    citations: Sequence[Citation],
+    basis_notes: Sequence[str] = (),
+) -> str:
+    """GitHub-flavoured Markdown: **Basis** (table + notes), **Advice** (bullets), **Evidence:** and sources."""
+    parts = ["**Basis**", "", basis_table(basis)]
+    if basis_notes:
+        parts += ["", *(f"- {note}" for note in basis_notes)]
+    parts += ["", "**Advice**", "", *(f"- {line}" for line in advice)]
+    parts += ["", f"**Evidence:** {evidence}", "", *(f"- [{c.label}]({c.url})" for c in citations)]
+    return "\n".join(parts)
+
+
+def draft_card(
+    rule: RuleInfo,
+    *,
+    summary: str,
+    indicator: Indicator,
+    basis: Sequence[BasisRow],
+    advice: Sequence[str],
+    evidence: str,
+    source: Citation,
+    guideline: Citation | None = None,
+    further_reading: Sequence[Citation] = (),
+    basis_notes: Sequence[str] = (),
+    suggestions: Sequence[Suggestion] = (),
+    selection_behavior: SelectionBehavior = "at-most-one",
+    handout_topic: str | None = None,
+) -> CardDraft:
+    """A card in the house layout. `guideline` (the primary cited source, offered as a link) defaults to `source`;
+    both are listed in the detail with any further reading."""
+    if len(summary) >= SUMMARY_LIMIT:
+        raise ValueError(f"{rule.rule_id}: summary is {len(summary)} characters, the limit is under {SUMMARY_LIMIT}")
+    listed = [source, *([guideline] if guideline else []), *further_reading]
+    citations = tuple(dict.fromkeys(listed))  # each source once, in order
+    return CardDraft(
+        rule_id=rule.rule_id,
+        title=rule.title,
+        summary=summary,
+        indicator=indicator,
+        detail=render_detail(basis, advice, evidence, citations, basis_notes),
+        source=source,
+        guideline=guideline or source,
+        suggestions=tuple(suggestions),
+        selection_behavior=selection_behavior,
+        override_reasons=OVERRIDE_REASONS,
+        handout_topic=handout_topic,
+    )

@@ -1,0 +1,187 @@
+"""What the chart says, as plain facts the pathways read: no FHIR models, no HTTP, nothing to parse.
+
+Every fact keeps the reference of the resource it came from and can describe itself as a basis row, so each card
+can show exactly which value, unit, date and range it rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from .terminology import Concept
+from .thresholds import CANONICAL_UNIT, CHILDBEARING_AGE_YEARS, Analyte, Severity
+
+
+@dataclass(frozen=True)
+class BasisRow:
+    """One line of a card's basis table."""
+
+    item: str
+    value: str
+    reference_range: str
+    when: str
+    source: str
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """The latest usable result for one analyte, converted to mmol/L, with the range it was judged against."""
+
+    analyte: Analyte
+    label: str  # e.g. "Magnesium (LOINC 19123-9)"
+    reference: str
+    effective: date
+    original: str  # value and unit as reported, e.g. "1.1 mg/dL"
+    reported_in_canonical_unit: bool
+    value: float  # mmol/L
+    low: float | None  # mmol/L
+    high: float | None  # mmol/L
+    range_origin: str  # "reporting lab" or "default: <source>"
+    severity: Severity | None  # None: not low
+
+    @property
+    def is_low(self) -> bool:
+        return self.severity is not None
+
+    @property
+    def is_high(self) -> bool:
+        return self.high is not None and self.value > self.high
+
+    def basis_row(self) -> BasisRow:
+        shown = self.original
+        if not self.reported_in_canonical_unit:
+            shown += f" (= {format_number(self.value)} {CANONICAL_UNIT})"
+        if self.severity is not None:
+            shown += f", low ({self.severity.value})"
+        elif self.is_high:
+            shown += ", high"
+        low = format_number(self.low) if self.low is not None else "?"
+        high = format_number(self.high) if self.high is not None else "?"
+        return BasisRow(
+            item=self.label,
+            value=shown,
+            reference_range=f"{low}-{high} {CANONICAL_UNIT} ({self.range_origin})",
+            when=self.effective.isoformat(),
+            source=self.reference,
+        )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A numeric result shown as reported (albumin, eGFR): the rules compare it, never convert it."""
+
+    label: str
+    reference: str
+    effective: date
+    value: float
+    shown: str  # value and unit as reported
+
+    def basis_row(self, reference_range: str = "") -> BasisRow:
+        return BasisRow(self.label, self.shown, reference_range, self.effective.isoformat(), self.reference)
+
+
+@dataclass(frozen=True)
+class CodedFact:
+    """An active Condition, finding Observation, or medication matched to value sets."""
+
+    reference: str
+    concepts: frozenset[Concept]
+    label: str  # e.g. "Hemifacial spasm (SNOMED CT 13753008)"
+    codes: tuple[tuple[str, str], ...] = ()  # (system, code as written) of the resource's codings
+    onset: date | None = None
+    recorded: date | None = None
+    status: str = "active"
+
+    @property
+    def documented_since(self) -> date | None:
+        """Onset if known, else the recorded date."""
+        return self.onset or self.recorded
+
+    def basis_row(self, value: str | None = None) -> BasisRow:
+        dates = []
+        if self.onset:
+            dates.append(f"onset {self.onset.isoformat()}")
+        if self.recorded:
+            dates.append(f"recorded {self.recorded.isoformat()}")
+        return BasisRow(self.label, value or self.status, "", ", ".join(dates) or "date not recorded",
+                        self.reference)
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """Sex and age from Patient; `None` when the Patient (or the element) was not available."""
+
+    reference: str | None
+    sex: str | None
+    age_years: int | None
+
+    def could_become_pregnant(self) -> tuple[bool, str]:
+        """(answer, why) — female aged 12-55 inclusive; unknown sex or age is treated as yes (the safer error)."""
+        low, high = CHILDBEARING_AGE_YEARS
+        if self.sex not in ("female", "male"):
+            return True, "sex not recorded as female or male: treated as able to become pregnant"
+        if self.sex == "male":
+            return False, "recorded sex male"
+        if self.age_years is None:
+            return True, "female, age unknown: treated as able to become pregnant"
+        if low <= self.age_years <= high:
+            return True, f"female, age {self.age_years} (within {low}-{high})"
+        return False, f"female, age {self.age_years} (outside {low}-{high})"
+
+    def basis_row(self) -> BasisRow:
+        sex = self.sex or "not recorded"
+        age = f"{self.age_years} years" if self.age_years is not None else "age not recorded"
+        return BasisRow("Sex, age", f"{sex}, {age}", "", "", self.reference or "Patient not available")
+
+
+@dataclass(frozen=True)
+class KidneyFunction:
+    ckd: bool
+    severe: bool
+    evidence: tuple[BasisRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChartFacts:
+    """Everything the pathways may read about one patient on one day."""
+
+    patient_id: str
+    today: date
+    lab_recency_days: int
+    demographics: Demographics
+    twitching: tuple[CodedFact, ...]
+    conditions: tuple[CodedFact, ...]
+    medications: tuple[CodedFact, ...]
+    labs: Mapping[Analyte, LabResult]
+    albumin: Measurement | None
+    kidney: KidneyFunction
+    pregnancy: tuple[BasisRow, ...]  # evidence of a current pregnancy; empty when none
+
+    @property
+    def is_pregnant(self) -> bool:
+        return bool(self.pregnancy)
+
+    def conditions_in(self, *concepts: Concept) -> tuple[CodedFact, ...]:
+        return _having(self.conditions, concepts)
+
+    def twitching_of(self, *kinds: Concept) -> tuple[CodedFact, ...]:
+        return _having(self.twitching, kinds)
+
+    def medications_in(self, *concepts: Concept) -> tuple[CodedFact, ...]:
+        return _having(self.medications, concepts)
+
+    def twitching_rows(self) -> list[BasisRow]:
+        return [fact.basis_row() for fact in self.twitching]
+
+
+def _having(facts: Iterable[CodedFact], concepts: Iterable[Concept]) -> tuple[CodedFact, ...]:
+    wanted = frozenset(concepts)
+    return tuple(fact for fact in facts if fact.concepts & wanted)
+
+
+def format_number(value: float) -> str:
+    """Numbers as a clinician writes them: up to 2 decimals, no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"

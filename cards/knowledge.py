@@ -1,0 +1,85 @@
+"""The clinical knowledge as one object: value sets, thresholds, pathways, order checks and handouts.
+
+Loaded and validated once at start-up (`load_knowledge`); every evaluation afterwards is a pure, fast function of
+the chart and the date passed in (rules never read the clock).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from . import order_checks, pathways
+from .chart_reader import read_chart
+from .drafting import RuleInfo
+from .facts import ChartFacts
+from .handout_library import Handout, load_handouts
+from .model import ChartData, Evaluation, OrderContext
+from .terminology import Concept, Terminology, load_terminology
+
+KNOWLEDGE_VERSION = "2026.11.0"
+
+# Observation codes the rules read: the protocol layer turns them into a code-filtered prefetch.
+OBSERVATION_CONCEPTS = (
+    Concept.LAB_MAGNESIUM,
+    Concept.LAB_POTASSIUM,
+    Concept.LAB_SODIUM,
+    Concept.LAB_CALCIUM_TOTAL,
+    Concept.LAB_CALCIUM_IONIZED,
+    Concept.LAB_ALBUMIN,
+    Concept.LAB_EGFR,
+    Concept.PREGNANCY_TEST,
+    Concept.FACIAL_TWITCHING,
+)
+
+
+class Knowledge:
+    def __init__(self, terminology: Terminology, handouts: dict[str, Handout]) -> None:
+        self.version = terminology.version
+        self._terminology = terminology
+        self._handouts = handouts
+        self._observation_codings = terminology.listed_codings(OBSERVATION_CONCEPTS)
+
+    def observation_codings(self) -> tuple[tuple[str, str], ...]:
+        """(system, code) of every Observation code the rules use (labs, eGFR, albumin, pregnancy, twitching)."""
+        return self._observation_codings
+
+    def _facts(self, chart: ChartData, evaluation: Evaluation, today: date, lab_recency_days: int) -> ChartFacts | None:
+        return read_chart(chart, self._terminology, today=today, lab_recency_days=lab_recency_days,
+                          skipped=evaluation.skipped_resources)
+
+    def evaluate_patient_view(self, chart: ChartData, *, today: date, lab_recency_days: int = 90) -> Evaluation:
+        """Cards for a patient with documented facial twitching; anyone else gets none."""
+        evaluation = Evaluation()
+        facts = self._facts(chart, evaluation, today, lab_recency_days)
+        if facts is not None:
+            evaluation.cards.extend(pathways.evaluate(facts))
+        return evaluation
+
+    def evaluate_orders(
+        self, chart: ChartData, orders: OrderContext, *, today: date, lab_recency_days: int = 90
+    ) -> Evaluation:
+        """Order-check cards only, for the orders under review of a patient with documented facial twitching."""
+        evaluation = Evaluation()
+        facts = self._facts(chart, evaluation, today, lab_recency_days)
+        if facts is not None:
+            under_review = order_checks.read_orders(orders, self._terminology)
+            if under_review.checked:
+                evaluation.cards.extend(order_checks.evaluate(facts, under_review))
+        return evaluation
+
+    def rules(self) -> tuple[RuleInfo, ...]:
+        """Every rule that can fire, patient-view pathways first, then order checks."""
+        return (*pathways.RULES, *order_checks.RULES)
+
+    def handout(self, topic: str) -> Handout | None:
+        return self._handouts.get(topic)
+
+    def handout_topics(self) -> tuple[str, ...]:
+        return tuple(sorted(self._handouts))
+
+
+@cache
+def load_knowledge() -> Knowledge:
+    """The knowledge, validated once per process (value sets as FHIR ValueSets, handouts as safe HTML)."""
+    return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts())

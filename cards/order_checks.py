@@ -1,0 +1,230 @@
+"""Order checks for order-select and order-sign: hazards in the draft medication orders under review.
+
+Draft orders come from EHRs (and the CDS Hooks sandbox) in shapes that are not valid R4 (`category` and `reasonCode`
+as objects, `intent` missing), and a check needs only the medication, so drafts are read leniently from raw JSON
+instead of being validated. Only the selected orders are checked (all drafts when nothing is selected); the other
+drafts still count as "being ordered together".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import citations
+from .drafting import RuleInfo, draft_card
+from .facts import BasisRow, ChartFacts, CodedFact
+from .fhir_reading import reference
+from .model import CardDraft, OrderContext
+from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
+from .terminology import Concept, Terminology
+from .thresholds import Analyte
+
+POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium")
+MAGNESIUM_RENAL = RuleInfo("order.magnesium.renal", "Magnesium order with severe kidney disease")
+VALPROATE_PREGNANCY = RuleInfo("order.valproate.pregnancy", "Valproate order for someone who could become pregnant")
+LAMOTRIGINE_VALPROATE = RuleInfo("order.lamotrigine.valproate", "Lamotrigine and valproate together")
+BOTULINUM_NMJ = RuleInfo("order.botulinum.nmj-disorder", "Botulinum toxin with a neuromuscular junction disorder")
+RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, LAMOTRIGINE_VALPROATE, BOTULINUM_NMJ)
+
+ORDER_RESOURCE_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})  # MedicationOrder: DSTU2 EHRs
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    reference: str
+    label: str
+    concepts: frozenset[Concept]
+
+    def basis_row(self) -> BasisRow:
+        return BasisRow(f"Draft order: {self.label}", "being ordered", "", "", self.reference)
+
+
+@dataclass(frozen=True)
+class OrdersUnderReview:
+    checked: tuple[DraftOrder, ...]
+    all_drafts: tuple[DraftOrder, ...]
+
+    def checked_in(self, concept: Concept) -> tuple[DraftOrder, ...]:
+        return tuple(order for order in self.checked if concept in order.concepts)
+
+    def drafts_in(self, concept: Concept) -> tuple[DraftOrder, ...]:
+        return tuple(order for order in self.all_drafts if concept in order.concepts)
+
+
+def _medication_label(medication: Any) -> str:
+    if isinstance(medication, Mapping):
+        if isinstance(medication.get("text"), str) and medication["text"].strip():
+            return medication["text"].strip()
+        for coding in medication.get("coding") or ():
+            if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
+                return coding["display"]
+    return "medication order"
+
+
+def read_orders(orders: OrderContext, terminology: Terminology) -> OrdersUnderReview:
+    """The draft medication orders, matched to value sets by code, ATC and medication text."""
+    selected = set(orders.selections)
+    drafts: list[DraftOrder] = []
+    checked: list[DraftOrder] = []
+    for raw in orders.draft_orders:
+        if not isinstance(raw, Mapping) or raw.get("resourceType") not in ORDER_RESOURCE_TYPES:
+            continue
+        medication = raw.get("medicationCodeableConcept")
+        order_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        order = DraftOrder(
+            reference=reference(raw["resourceType"], order_id),
+            label=_medication_label(medication),
+            concepts=terminology.match_concept(medication, with_text=True),
+        )
+        drafts.append(order)
+        if not selected or order.reference in selected:
+            checked.append(order)
+    return OrdersUnderReview(tuple(checked), tuple(drafts))
+
+
+def _rows(orders: Sequence[DraftOrder], facts: Sequence[CodedFact] = ()) -> list[BasisRow]:
+    return [*(o.basis_row() for o in orders), *(f.basis_row() for f in facts)]
+
+
+def _potassium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.POTASSIUM_SUPPLEMENT)
+    if not ordered:
+        return None
+    potassium = facts.labs.get(Analyte.POTASSIUM)
+    sparing = facts.medications_in(Concept.POTASSIUM_SPARING_DIURETIC)
+    sparing_drafts = orders.drafts_in(Concept.POTASSIUM_SPARING_DIURETIC)
+    high = potassium is not None and potassium.is_high
+    risks = [reason for reason, present in (
+        ("potassium above range", high),
+        ("chronic kidney disease", facts.kidney.ckd),
+        ("a potassium-sparing diuretic", bool(sparing or sparing_drafts)),
+    ) if present]
+    if not risks:
+        return None
+    basis = [*(o.basis_row() for o in ordered), *([potassium.basis_row()] if potassium else []),
+             *(m.basis_row() for m in sparing), *(o.basis_row() for o in sparing_drafts), *facts.kidney.evidence]
+    advice = (["Potassium is already above the range: do not give potassium; review why it was ordered."] if high
+              else ["If potassium is still needed, use the lowest effective dose and recheck potassium and kidney "
+                    "function within a few days."])
+    if potassium is None:
+        advice.append("There is no recent potassium result: measure it before giving potassium.")
+    advice.append("Potassium supplements are contraindicated in hyperkalaemia; kidney disease, acidosis, adrenal "
+                  "insufficiency and potassium-sparing diuretics (spironolactone, triamterene, amiloride, eplerenone) "
+                  "raise the risk.")
+    return draft_card(
+        POTASSIUM_HYPERKALEMIA,
+        summary=f"Potassium order with {' and '.join(risks)}: risk of dangerously high potassium",
+        indicator="critical" if high else "warning",
+        basis=basis,
+        advice=advice,
+        evidence="Contraindication and interaction warnings from the potassium chloride product labels (openFDA).",
+        source=citations.OPENFDA_LABELS,
+        further_reading=(citations.STATPEARLS_HYPOKALEMIA,),
+    )
+
+
+def _magnesium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.MAGNESIUM_SUPPLEMENT)
+    if not ordered or not facts.kidney.severe:
+        return None
+    return draft_card(
+        MAGNESIUM_RENAL,
+        summary="Magnesium order with severe kidney disease: magnesium is cleared only by the kidneys",
+        indicator="warning",
+        basis=_rows(ordered) + list(facts.kidney.evidence),
+        advice=["Magnesium can build up to toxic levels when kidney function is severely reduced: give it only if "
+                "clearly needed, at a reduced dose, with magnesium levels monitored.",
+                "Watch for toxicity: drowsiness, weakness, low blood pressure, loss of reflexes."],
+        evidence="Magnesium sulfate labels: excreted solely by the kidneys, use with caution in renal impairment.",
+        source=citations.OPENFDA_LABELS,
+    )
+
+
+def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.VALPROATE)
+    could, why = facts.demographics.could_become_pregnant()
+    if not ordered or not (could or facts.is_pregnant):
+        return None
+    pregnant = facts.is_pregnant
+    if pregnant:
+        summary = "Valproate ordered during pregnancy: high risk of birth defects; specialist review now"
+        advice = ["Pregnant: do not start valproate; arrange urgent specialist review of the epilepsy treatment."]
+    else:
+        summary = "Valproate ordered for someone who could become pregnant: birth-defect risk, pregnancy prevention"
+        advice = []
+    return draft_card(
+        VALPROATE_PREGNANCY,
+        summary=summary,
+        indicator="critical" if pregnant else "warning",
+        basis=_rows(ordered) + [facts.demographics.basis_row(), *facts.pregnancy],
+        basis_notes=[f"Could become pregnant: {why}."],
+        advice=[*advice, *VALPROATE_RISK_ADVICE],
+        evidence=VALPROATE_EVIDENCE,
+        source=citations.NICE_NG217_EPILEPSY,
+        further_reading=(citations.OPENFDA_LABELS,),
+        handout_topic="epilepsy",
+    )
+
+
+def _lamotrigine_valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    lamotrigine = orders.checked_in(Concept.LAMOTRIGINE)
+    valproate = orders.checked_in(Concept.VALPROATE)
+    partner_valproate = facts.medications_in(Concept.VALPROATE) + tuple(
+        o for o in orders.drafts_in(Concept.VALPROATE) if o not in lamotrigine)
+    partner_lamotrigine = facts.medications_in(Concept.LAMOTRIGINE) + tuple(
+        o for o in orders.drafts_in(Concept.LAMOTRIGINE) if o not in valproate)
+    pairs = [(lamotrigine, partner_valproate), (valproate, partner_lamotrigine)]
+    hits = [(ordered, partners) for ordered, partners in pairs if ordered and partners]
+    if not hits:
+        return None
+    basis = [row for ordered, partners in hits for row in
+             [*(o.basis_row() for o in ordered), *(p.basis_row() for p in partners)]]
+    return draft_card(
+        LAMOTRIGINE_VALPROATE,
+        summary="Lamotrigine with valproate: use the halved titration; higher risk of serious rash (SJS/TEN)",
+        indicator="warning",
+        basis=list(dict.fromkeys(basis)),
+        advice=["With valproate, lamotrigine needs about half the usual titration (for example 25 mg every other "
+                "day for 2 weeks, then 25 mg daily for 2 weeks), following the product label.",
+                "Serious rash (Stevens-Johnson syndrome, toxic epidermal necrolysis) is more likely with valproate "
+                "and with fast titration: tell the patient to report any rash at once."],
+        evidence="Lamotrigine boxed warning (serious rash; risk increased by valproate and by exceeding the "
+                 "recommended titration), openFDA label.",
+        source=citations.OPENFDA_LABELS,
+        further_reading=(citations.NICE_NG217_EPILEPSY,),
+        handout_topic="epilepsy",
+    )
+
+
+def _botulinum(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.BOTULINUM_TOXIN)
+    disorders = facts.conditions_in(Concept.NMJ_DISORDER)
+    if not ordered or not disorders:
+        return None
+    return draft_card(
+        BOTULINUM_NMJ,
+        summary="Botulinum toxin ordered with a neuromuscular junction disorder: higher risk of serious weakness",
+        indicator="warning",
+        basis=_rows(ordered, disorders),
+        advice=["Patients with myasthenia gravis, Lambert-Eaton syndrome or ALS are at higher risk of severe "
+                "weakness, swallowing and breathing problems after botulinum toxin: involve their neurologist "
+                "before injecting, and use the lowest dose if it goes ahead.",
+                "Tell the patient to seek help at once for trouble swallowing, speaking or breathing."],
+        evidence="Botulinum toxin boxed warning (distant spread of toxin effect) and label warnings for "
+                 "pre-existing neuromuscular disorders, openFDA labels.",
+        source=citations.OPENFDA_LABELS,
+        further_reading=(citations.AAN_2016_BOTULINUM,),
+        handout_topic="botulinum-toxin",
+    )
+
+
+CHECKS: tuple[Callable[[ChartFacts, OrdersUnderReview], CardDraft | None], ...] = (
+    _potassium, _magnesium, _valproate, _lamotrigine_valproate, _botulinum,
+)
+
+
+def evaluate(facts: ChartFacts, orders: OrdersUnderReview) -> list[CardDraft]:
+    """One card per check that found a hazard; checks that found nothing say nothing."""
+    return [card for check in CHECKS if (card := check(facts, orders)) is not None]

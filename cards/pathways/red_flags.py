@@ -1,0 +1,81 @@
+"""Red flags: twitching with facial weakness, a new seizure, tetany, or severely low calcium or magnesium needs
+same-day review. One card lists every flag found."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import citations
+from ..drafting import RuleInfo, draft_card
+from ..facts import BasisRow, ChartFacts
+from ..model import CardDraft, Citation, Suggestion
+from ..suggestions import service_proposal
+from ..terminology import Concept
+from ..thresholds import RECENT_ONSET_DAYS, Analyte, Severity
+from . import electrolytes
+
+URGENT_REVIEW = RuleInfo("redflag.urgent-review", "Red flags with facial twitching")
+RULES = (URGENT_REVIEW,)
+
+_CALCIUM_MAGNESIUM = frozenset({Analyte.MAGNESIUM, Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_IONIZED})
+
+
+def evaluate(facts: ChartFacts) -> list[CardDraft]:
+    flags: list[str] = []
+    advice: list[str] = []
+    basis: list[BasisRow] = []
+    sources: list[Citation] = [citations.DUODECIM_MYOKYMIA]
+    references: list[str] = []
+
+    weakness = facts.conditions_in(Concept.FACIAL_WEAKNESS)
+    if weakness:
+        flags.append("facial weakness")
+        advice.append("Facial weakness with twitching: examine today - exclude stroke and other central causes, and "
+                      "look for a facial nerve lesion; refer to neurology.")
+    recent = facts.today - timedelta(days=RECENT_ONSET_DAYS)
+    seizures = facts.conditions_in(Concept.SEIZURE_UNSPECIFIED) + tuple(
+        c for c in facts.conditions_in(Concept.EPILEPSY) if c.documented_since and c.documented_since >= recent)
+    if seizures:
+        flags.append("new seizure")
+        advice.append("Seizure with facial twitching: urgent neurology review; continuous focal jerking can be "
+                      "ongoing seizure activity and needs emergency care.")
+        sources.append(citations.NICE_NG217_EPILEPSY)
+    tetany = facts.conditions_in(Concept.TETANY)
+    severe_labs = [low.result for low in electrolytes.low_electrolytes(facts)
+                   if low.result.analyte in _CALCIUM_MAGNESIUM and low.result.severity is Severity.SEVERE]
+    if tetany:
+        flags.append("tetany")
+    if severe_labs:
+        flags.append("severely low calcium/magnesium")
+    if tetany or severe_labs:
+        advice.append("Tetany or severely low calcium or magnesium: emergency replacement with cardiac monitoring; "
+                      "check for laryngospasm, seizures and QT prolongation.")
+        sources.append(citations.SFE_HYPOCALCAEMIA)
+    if not flags:
+        return []
+
+    for fact in (*weakness, *seizures, *tetany):
+        basis.append(fact.basis_row())
+        references.append(fact.reference)
+    for lab in severe_labs:
+        basis.append(lab.basis_row())
+        references.append(lab.reference)
+    review = service_proposal(facts.patient_id, text="Urgent neurology review", reasons=references,
+                              priority="urgent")
+    return [
+        draft_card(
+            URGENT_REVIEW,
+            summary=f"Red flags with facial twitching ({', '.join(flags)}): same-day review",
+            indicator="critical",
+            basis=[*basis, *facts.twitching_rows()],
+            advice=advice,
+            evidence="Red flags for twitching that is not benign myokymia: spreading or continuous twitching, facial "
+                     "weakness, seizures and signs of low calcium (Duodecim EBM Guidelines; NICE NG217; Society for "
+                     "Endocrinology). These are expert-consensus warning signs, not trial-derived.",
+            source=sources[0],
+            further_reading=sources[1:],
+            suggestions=[Suggestion(key="urgent-neurology-review", label="Request urgent neurology review",
+                                    resources=(review,), is_recommended=True)],
+            handout_topic="eyelid-twitching",
+        )
+    ]

@@ -1,0 +1,98 @@
+"""Refractory twitching: botulinum toxin when twitching has lasted 90 days or more and neither an electrolyte problem
+(nor a missing panel) nor poisoning offers a treatable cause first. Evidence is stated per indication."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import citations
+from ..drafting import RuleInfo, draft_card
+from ..facts import ChartFacts
+from ..model import CardDraft, Suggestion
+from ..suggestions import service_proposal
+from ..terminology import Concept
+from ..thresholds import REFRACTORY_AFTER_DAYS
+from . import electrolytes
+
+BOTULINUM_TOXIN = RuleInfo("refractory.botulinum-toxin", "Persistent facial twitching: consider botulinum toxin")
+RULES = (BOTULINUM_TOXIN,)
+
+EVIDENCE_BY_KIND = (
+    (Concept.BLEPHAROSPASM, "Blepharospasm: onabotulinumtoxinA and incobotulinumtoxinA Level B (probably "
+                            "effective), abobotulinumtoxinA Level C (possibly effective) - AAN 2016."),
+    (Concept.HEMIFACIAL_SPASM, "Hemifacial spasm: Level C (possibly effective) - AAN 2008."),
+    (Concept.FACIAL_MYOKYMIA, "Facial or eyelid myokymia: no trial evidence; Duodecim suggests toxin only when "
+                              "symptoms persist for months and trouble the patient."),
+    (Concept.EYELID_TWITCHING, "Eyelid twitching: no trial evidence; Duodecim suggests toxin only when symptoms "
+                               "persist for months and trouble the patient."),
+    (Concept.FACIAL_SPASM, "Facial spasm not otherwise specified: no specific trial evidence."),
+    (Concept.TIC, "Tics: not rated in the sources used here."),
+)
+
+
+def evaluate(facts: ChartFacts) -> list[CardDraft]:
+    cutoff = facts.today - timedelta(days=REFRACTORY_AFTER_DAYS)
+    persisting = [f for f in facts.twitching
+                  if f.reference.startswith("Condition/") and f.documented_since and f.documented_since <= cutoff]
+    if (not persisting or electrolytes.low_electrolytes(facts) or electrolytes.panel_missing(facts)
+            or facts.conditions_in(Concept.POISONING)):
+        return []
+    kinds = {concept for fact in persisting for concept in fact.concepts}
+    evidence = " ".join(text for kind, text in EVIDENCE_BY_KIND if kind in kinds)
+    nmj = facts.conditions_in(Concept.NMJ_DISORDER)
+    cautions = []
+    if nmj:
+        cautions.append("A neuromuscular junction disorder is recorded - " + "; ".join(c.label for c in nmj) + ": "
+                        "much higher risk of serious weakness, swallowing and breathing problems - only with the "
+                        "neurologist's agreement.")
+    if facts.is_pregnant:
+        cautions.append("Pregnancy is recorded: botulinum toxin is not advised in pregnancy without specialist "
+                        "advice; defer where possible.")
+    hemifacial = Concept.HEMIFACIAL_SPASM in kinds
+    advice = [*cautions]
+    if hemifacial:
+        advice.append("Hemifacial spasm: MRI first to exclude a secondary cause (e.g. a vessel or mass at the facial "
+                      "nerve); microvascular decompression is an option if toxin fails.")
+    advice += [
+        f"Twitching has been documented for {REFRACTORY_AFTER_DAYS} days or more: if first-line measures (sleep, "
+        "stress, caffeine and alcohol) have not helped, consider botulinum toxin injections through neurology or "
+        "ophthalmology.",
+        "Do not inject with hypersensitivity to the product or infection at the injection site; myasthenia gravis, "
+        "Lambert-Eaton syndrome and ALS carry a higher risk.",
+        "Boxed warning: the toxin effect can spread - the patient should seek help at once for trouble "
+        "swallowing, speaking or breathing.",
+    ]
+    reasons = [f.reference for f in persisting]
+    suggestions = [Suggestion(
+        key="botulinum-assessment",
+        label="Refer for botulinum toxin assessment",
+        resources=(service_proposal(facts.patient_id, reasons=reasons,
+                                    text="Referral for botulinum toxin assessment (neurology or ophthalmology)"),),
+        is_recommended=not hemifacial,
+    )]
+    if hemifacial:
+        suggestions.insert(0, Suggestion(
+            key="mri-brain",
+            label="Request MRI brain (facial nerve)",
+            resources=(service_proposal(facts.patient_id, reasons=reasons,
+                                        text="MRI brain, with attention to the facial nerve root exit zone"),),
+            is_recommended=True,
+        ))
+    earliest = min(f.documented_since for f in persisting if f.documented_since)
+    return [
+        draft_card(
+            BOTULINUM_TOXIN,
+            summary=f"Facial twitching documented since {earliest.isoformat()}: consider botulinum toxin",
+            indicator="warning" if cautions else "info",
+            basis=[*(f.basis_row() for f in persisting), *(c.basis_row() for c in nmj), *facts.pregnancy,
+                   *(lab.basis_row() for lab in facts.labs.values())],
+            basis_notes=[f"Twitching documented for at least {REFRACTORY_AFTER_DAYS} days (onset, else recorded "
+                         "date); recent electrolytes not low; no poisoning recorded."],
+            advice=advice,
+            evidence=evidence,
+            source=citations.AAN_2016_BOTULINUM,
+            further_reading=(citations.AAN_2008_BOTULINUM, citations.DUODECIM_MYOKYMIA),
+            suggestions=suggestions,
+            handout_topic="botulinum-toxin",
+        )
+    ]

@@ -1,0 +1,211 @@
+"""Every number the rules use, in one reviewed table: units, default reference ranges, severity bands, time windows.
+
+Amounts are written in the unit of their source (e.g. "1.2 mg/dL") and converted once, at import, into the one
+canonical unit per analyte (mmol/L), so a reviewer can check each figure against the cited text. Sources are the
+entries of `/work/shared/clinical/facts.md` (§ numbers below) unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from enum import StrEnum
+from types import MappingProxyType
+
+CANONICAL_UNIT = "mmol/L"
+
+
+class Analyte(StrEnum):
+    """The electrolytes the rules read, each with its own value set `lab-<value>`."""
+
+    MAGNESIUM = "magnesium"
+    POTASSIUM = "potassium"
+    SODIUM = "sodium"
+    CALCIUM_TOTAL = "calcium-total"
+    CALCIUM_IONIZED = "calcium-ionized"
+
+
+class Severity(StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure as its source states it."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class DefaultRange:
+    """An adult reference interval used when the reporting lab sent none; applies from `min_age_years` upward."""
+
+    low: Amount
+    high: Amount
+    min_age_years: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Results below `below` are at least `severity` (bands are checked from the most severe down)."""
+
+    severity: Severity
+    below: Amount
+
+
+@dataclass(frozen=True)
+class AnalyteSpec:
+    analyte: Analyte
+    label: str
+    molar_mass: float  # g/mol, standard atomic weight (facts.md §1)
+    valence: int
+    default_ranges: tuple[DefaultRange, ...]  # ordered by min_age_years ascending
+    bands: tuple[Band, ...]  # most severe first
+
+    @cached_property
+    def unit_factors(self) -> Mapping[str, float]:
+        """Normalised unit -> factor to mmol/L: mg/dL x 10/M; mEq/L / valence (Mg, Ca: mEq/L = 2 x mmol/L)."""
+        return MappingProxyType({"mmol/l": 1.0, "meq/l": 1.0 / self.valence, "mg/dl": 10.0 / self.molar_mass})
+
+    @cached_property
+    def canonical_bands(self) -> tuple[tuple[Severity, float], ...]:
+        """(severity, mmol/L floor) pairs, most severe first."""
+        return tuple((band.severity, self.to_canonical(band.below)) for band in self.bands)
+
+    def to_canonical(self, amount: Amount) -> float:
+        return amount.value * self.unit_factors[normalise_unit(amount.unit)]
+
+    def default_range(self, age_years: int | None) -> DefaultRange:
+        """The adult interval for this age; unknown age takes the youngest adult interval (the lower floor,
+        so an unknown age never turns a borderline value into a card)."""
+        chosen = self.default_ranges[0]
+        for candidate in self.default_ranges:
+            if age_years is not None and age_years >= candidate.min_age_years:
+                chosen = candidate
+        return chosen
+
+
+def normalise_unit(unit: str) -> str:
+    """UCUM spellings vary (`mEq/L`, `meq/L`, `mmol/L`, `mg/dL`): compare case-insensitively, without spaces."""
+    return unit.strip().replace(" ", "").lower()
+
+
+_SFE_2016 = "Society for Endocrinology emergency guidance, acute hypocalcaemia (Turner et al., Endocr Connect 2016)"
+
+ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
+    {
+        Analyte.MAGNESIUM: AnalyteSpec(
+            analyte=Analyte.MAGNESIUM,
+            label="Magnesium",
+            molar_mass=24.305,
+            valence=2,
+            # Several catalogues 1.7-2.3 mg/dL (= 0.70-0.95 mmol/L) (§1).
+            default_ranges=(
+                DefaultRange(Amount(1.7, "mg/dL"), Amount(2.3, "mg/dL"), 18,
+                             "adult default, laboratory catalogues"),
+            ),
+            # No single standard (§1). Lab critical value < 1.0 mg/dL [V]; symptoms usually appear
+            # below 1.2 mg/dL (0.5 mmol/L) [V]; anything else below the range is mild.
+            bands=(
+                Band(Severity.SEVERE, Amount(1.0, "mg/dL")),
+                Band(Severity.MODERATE, Amount(1.2, "mg/dL")),
+            ),
+        ),
+        Analyte.POTASSIUM: AnalyteSpec(
+            analyte=Analyte.POTASSIUM,
+            label="Potassium",
+            molar_mass=39.098,
+            valence=1,
+            # Mayo KPS 3.5/3.6-5.2 mmol/L (§1); the lower floor is used.
+            default_ranges=(
+                DefaultRange(Amount(3.5, "mmol/L"), Amount(5.2, "mmol/L"), 18,
+                             "adult default, Mayo Clinic Laboratories"),
+            ),
+            # StatPearls NBK482465: mild 3.0-3.4, moderate 2.5-3.0, severe < 2.5 mmol/L (§1).
+            bands=(
+                Band(Severity.SEVERE, Amount(2.5, "mmol/L")),
+                Band(Severity.MODERATE, Amount(3.0, "mmol/L")),
+            ),
+        ),
+        Analyte.SODIUM: AnalyteSpec(
+            analyte=Analyte.SODIUM,
+            label="Sodium",
+            molar_mass=22.99,
+            valence=1,
+            default_ranges=(
+                DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), 18,
+                             "adult default, Mayo Clinic Laboratories"),
+            ),
+            # European hyponatraemia guideline (PMC5404708, table 2): mild 130-135, moderate 125-129,
+            # profound < 125 mmol/L (§1). "Profound" is this table's severe band.
+            bands=(
+                Band(Severity.SEVERE, Amount(125, "mmol/L")),
+                Band(Severity.MODERATE, Amount(130, "mmol/L")),
+            ),
+        ),
+        Analyte.CALCIUM_TOTAL: AnalyteSpec(
+            analyte=Analyte.CALCIUM_TOTAL,
+            label="Calcium (total)",
+            molar_mass=40.078,
+            valence=2,
+            # Mayo: 8.6-10.0 mg/dL at 18-59 years, 8.8-10.2 mg/dL from 60 years (§1).
+            default_ranges=(
+                DefaultRange(Amount(8.6, "mg/dL"), Amount(10.0, "mg/dL"), 18,
+                             "adult default 18-59 y, Mayo Clinic Laboratories"),
+                DefaultRange(Amount(8.8, "mg/dL"), Amount(10.2, "mg/dL"), 60,
+                             "adult default from 60 y, Mayo Clinic Laboratories"),
+            ),
+            # Severe: adjusted calcium < 1.9 mmol/L (7.6 mg/dL): symptoms typically start below it and the
+            # guideline treats it (or any symptoms: tetany, laryngospasm, seizures) as an emergency for IV
+            # calcium. The guideline uses no moderate class, so neither do we; anything else below range is mild.
+            bands=(Band(Severity.SEVERE, Amount(1.9, "mmol/L")),),
+        ),
+        Analyte.CALCIUM_IONIZED: AnalyteSpec(
+            analyte=Analyte.CALCIUM_IONIZED,
+            label="Calcium (ionized)",
+            molar_mass=40.078,
+            valence=2,
+            # True hypocalcaemia: ionized < 1.15 mmol/L (CMDT, §1); upper limit 1.35 mmol/L (5.43 mg/dL, §1).
+            default_ranges=(
+                DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), 18, "adult default, CMDT"),
+            ),
+            # Severe: < 3.0 mg/dL (0.75 mmol/L), a common laboratory critical value for ionized calcium
+            # (e.g. OhioHealth laboratory test catalogue, "Calcium, Ionized"). No moderate class is sourced.
+            bands=(Band(Severity.SEVERE, Amount(3.0, "mg/dL")),),
+        ),
+    }
+)
+
+# --- time windows -------------------------------------------------------------------------------------------------
+# Kidney function changes slowly and a missed CKD is the unsafe error (potassium, magnesium), so an eGFR counts for
+# a year, not just for the lab recency window.
+KIDNEY_FUNCTION_WINDOW_DAYS = 365
+# A positive pregnancy test counts as "currently pregnant" for 90 days; longer-running pregnancies are expected on
+# the problem list (pregnancy Condition).
+PREGNANCY_TEST_WINDOW_DAYS = 90
+# "New": a diagnosis whose onset (else recorded date) is at most this many days before today.
+RECENT_ONSET_DAYS = 30
+# Twitching documented at least this long counts as persisting despite first-line measures (botulinum toxin).
+REFRACTORY_AFTER_DAYS = 90
+
+# --- kidney function ----------------------------------------------------------------------------------------------
+# eGFR mL/min/1.73 m2: < 60 chronic kidney disease (stage 3 or worse), < 30 severe (stage 4-5).
+EGFR_CKD_BELOW = 60.0
+EGFR_SEVERE_CKD_BELOW = 30.0
+
+# --- could become pregnant --------------------------------------------------------------------------------------
+# Patient.gender female and age 12-55 inclusive (MHRA 2024 valproate restriction applies under 55; menarche from 12
+# is the conventional lower bound). Unknown sex or age counts as "could become pregnant" (the safer error).
+CHILDBEARING_AGE_YEARS = (12, 55)
+
+# --- sodium correction limits ---------------------------------------------------------------------------------------
+# Kidney360 2021 (PMC8786124): osmotic demyelination even at <= 10 mmol/L per 24 h; keep < 8 in high-risk patients
+# (sodium < 115, alcohol use disorder, hypokalaemia, liver disease, malnutrition) (§1).
+SODIUM_CORRECTION_MAX = 10  # mmol/L per 24 h, the upper end of "8-10"
+SODIUM_CORRECTION_HIGH_RISK_BELOW = 8  # mmol/L per 24 h
+SODIUM_HIGH_RISK_BELOW_MMOL = 115.0
