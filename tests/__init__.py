@@ -1,0 +1,1 @@
+"""The test suite (a package, so `tests.support` imports however pytest is started)."""
