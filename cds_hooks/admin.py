@@ -1,0 +1,101 @@
+"""Analytics for the people who tune the rules: JSON at `/analytics`, an HTML dashboard at `/dashboard`.
+
+Both show rule ids, service ids, dates and counts only: no PHI. They are guarded by an admin bearer token
+(`FTCDS_ADMIN_TOKEN`, compared in constant time). Without a token they are open in the development profile and
+refused (403) in production, so a production deployment is never open by accident.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .dashboard import render_dashboard
+from .settings import Settings
+from .store import Analytics, Counts, Store
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+DASHBOARD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+
+_bearer = HTTPBearer(auto_error=False, description="FTCDS_ADMIN_TOKEN")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def admin_router(store_provider: Callable[[], Store], settings: Settings) -> APIRouter:
+    """`GET /analytics` and `GET /dashboard`; the store is looked up per request (it exists once the app started)."""
+    router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_guard(settings))])
+
+    @router.get("/analytics", summary="Card outcomes per rule, service and day (JSON)")
+    def analytics(start: date | None = None, end: date | None = None, service: str | None = None) -> dict[str, Any]:
+        return _analytics_json(_load(store_provider(), start, end, service))
+
+    @router.get("/dashboard", response_class=HTMLResponse, summary="Card outcomes as an HTML page with charts")
+    def dashboard(start: date | None = None, end: date | None = None, service: str | None = None) -> HTMLResponse:
+        page = render_dashboard(_load(store_provider(), start, end, service))
+        return HTMLResponse(page, headers=DASHBOARD_HEADERS)
+
+    return router
+
+
+def _admin_guard(settings: Settings) -> Callable[[HTTPAuthorizationCredentials | None], None]:
+    secret = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    expected = secret.encode()
+
+    def guard(credentials: Credentials) -> None:
+        if not expected:
+            if settings.is_development:
+                return
+            raise HTTPException(403, "analytics are disabled in production until FTCDS_ADMIN_TOKEN is set")
+        given = credentials.credentials.encode() if credentials and credentials.scheme.lower() == "bearer" else b""
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(401, "admin bearer token required", headers={"WWW-Authenticate": "Bearer"})
+
+    return guard
+
+
+def _load(store: Store, start: date | None, end: date | None, service: str | None) -> Analytics:
+    """Analytics for the requested days; by default the last 30 days up to today (UTC)."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise HTTPException(400, "start must not be after end")
+    if (end - start).days >= MAX_DAYS:
+        raise HTTPException(400, f"at most {MAX_DAYS} days at a time")
+    return store.analytics(start, end, service or None)
+
+
+def _analytics_json(analytics: Analytics) -> dict[str, Any]:
+    body: dict[str, Any] = {"start": analytics.start.isoformat(), "end": analytics.end.isoformat()}
+    if analytics.service_id is not None:
+        body["service"] = analytics.service_id
+    body["total"] = _counts_json(analytics.total)
+    body["by_rule"] = [{"rule_id": rule, **_counts_json(c)} for rule, c in analytics.by_rule.items()]
+    body["by_service"] = [{"service_id": service, **_counts_json(c)} for service, c in analytics.by_service.items()]
+    body["by_day"] = [{"date": day.isoformat(), **_counts_json(c)} for day, c in analytics.by_day.items()]
+    return body
+
+
+def _counts_json(counts: Counts) -> dict[str, Any]:
+    """Counts as JSON; `acceptance_rate` only when there was feedback (never null)."""
+    body: dict[str, Any] = {
+        "issued": counts.issued,
+        "accepted": counts.accepted,
+        "overridden": counts.overridden,
+        "overridden_by_reason": dict(sorted(counts.overridden_by_reason.items())),
+        "suppressed": counts.suppressed,
+    }
+    if counts.acceptance_rate is not None:
+        body["acceptance_rate"] = round(counts.acceptance_rate, 4)
+    return body

@@ -1,0 +1,169 @@
+"""How cards fare: issued, accepted, overridden (by reason) and suppressed, per rule, per service and per day.
+
+Each event counts on its own day (UTC): a card on the day it was issued, feedback on its `outcomeTimestamp`, a
+suppression on the day it held a card back. Feedback on cards we never issued is not counted (it had no effect).
+Nothing here identifies a patient or a clinician: only rule ids, service ids, dates and counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
+
+from sqlalchemy import ColumnElement, Connection, Date, Select, and_, func, select
+
+from .schema import feedback, issued_cards, suppressed_events
+
+UNSPECIFIED_REASON = "unspecified"
+"""The reason bucket of overrides that came without a reason code."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    issued: int = 0
+    accepted: int = 0
+    overridden_by_reason: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    suppressed: int = 0
+
+    @property
+    def overridden(self) -> int:
+        return sum(self.overridden_by_reason.values())
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """accepted / (accepted + overridden); None when there was no feedback to judge by."""
+        answered = self.accepted + self.overridden
+        return self.accepted / answered if answered else None
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            issued=self.issued + other.issued,
+            accepted=self.accepted + other.accepted,
+            overridden_by_reason=MappingProxyType(
+                dict(Counter(self.overridden_by_reason) + Counter(other.overridden_by_reason))
+            ),
+            suppressed=self.suppressed + other.suppressed,
+        )
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """Counts over the days `start`..`end` (inclusive), optionally for one service.
+
+    `by_rule` and `by_service` are sorted by id; `by_day` has every day of the range, in order, zeros included.
+    """
+
+    start: date
+    end: date
+    service_id: str | None
+    total: Counts
+    by_rule: Mapping[str, Counts]
+    by_service: Mapping[str, Counts]
+    by_day: Mapping[date, Counts]
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Counts of one rule, on one service, on one day: the unit every view is summed from."""
+
+    rule_id: str
+    service_id: str
+    day: date
+    counts: Counts
+
+
+def query_analytics(connection: Connection, start: date, end: date, service_id: str | None) -> Analytics:
+    if start > end:
+        raise ValueError("analytics range: start is after end")
+    tallies = [
+        *_issued(connection, start, end, service_id),
+        *_feedback(connection, start, end, service_id),
+        *_suppressed(connection, start, end, service_id),
+    ]
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    by_day = dict.fromkeys(days, Counts())
+    by_rule: dict[str, Counts] = {}
+    by_service: dict[str, Counts] = {}
+    for tally in tallies:
+        by_day[tally.day] += tally.counts
+        by_rule[tally.rule_id] = by_rule.get(tally.rule_id, Counts()) + tally.counts
+        by_service[tally.service_id] = by_service.get(tally.service_id, Counts()) + tally.counts
+    return Analytics(
+        start=start,
+        end=end,
+        service_id=service_id,
+        total=sum(by_day.values(), Counts()),
+        by_rule=MappingProxyType(dict(sorted(by_rule.items()))),
+        by_service=MappingProxyType(dict(sorted(by_service.items()))),
+        by_day=MappingProxyType(by_day),
+    )
+
+
+def _in_range(column: ColumnElement[datetime], start: date, end: date) -> ColumnElement[bool]:
+    return and_(
+        column >= datetime.combine(start, time.min, UTC),
+        column < datetime.combine(end + timedelta(days=1), time.min, UTC),
+    )
+
+
+def _day(column: ColumnElement[datetime]) -> ColumnElement[date]:
+    # Timestamps are stored as naive UTC (schema.UtcDateTime), so date() is the UTC day on both databases.
+    return func.date(column, type_=Date)
+
+
+def _for_service(query: Select, service_column: ColumnElement[str], service_id: str | None) -> Select:
+    return query.where(service_column == service_id) if service_id is not None else query
+
+
+def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
+    day = _day(issued_cards.c.issued_at)
+    query = (
+        select(issued_cards.c.rule_id, issued_cards.c.service_id, day, func.count())
+        .where(_in_range(issued_cards.c.issued_at, start, end))
+        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day)
+    )
+    rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
+    return [_Tally(rule, service, on, Counts(issued=n)) for rule, service, on, n in rows]
+
+
+def _feedback(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
+    day = _day(feedback.c.outcome_timestamp)
+    query = (
+        select(
+            issued_cards.c.rule_id,
+            issued_cards.c.service_id,
+            day,
+            feedback.c.outcome,
+            feedback.c.override_code,
+            func.count(),
+        )
+        .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
+        .where(feedback.c.card_known.is_(True), _in_range(feedback.c.outcome_timestamp, start, end))
+        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day, feedback.c.outcome, feedback.c.override_code)
+    )
+    rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
+    return [
+        _Tally(
+            rule,
+            service,
+            on,
+            Counts(accepted=n)
+            if outcome == "accepted"
+            else Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: n})),
+        )
+        for rule, service, on, outcome, code, n in rows
+    ]
+
+
+def _suppressed(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
+    day = _day(suppressed_events.c.at)
+    query = (
+        select(suppressed_events.c.rule_id, suppressed_events.c.service_id, day, func.count())
+        .where(_in_range(suppressed_events.c.at, start, end))
+        .group_by(suppressed_events.c.rule_id, suppressed_events.c.service_id, day)
+    )
+    rows = connection.execute(_for_service(query, suppressed_events.c.service_id, service_id))
+    return [_Tally(rule, service, on, Counts(suppressed=n)) for rule, service, on, n in rows]

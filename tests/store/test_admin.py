@@ -1,0 +1,179 @@
+"""The admin router: analytics as JSON and as a self-contained dashboard, behind the admin token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from cds_hooks.admin import admin_router
+from cds_hooks.settings import Settings
+from cds_hooks.store import Store
+from store_builders import T0, issued_card, load_scenario, overridden
+
+TOKEN = "correct-horse-battery-staple"
+SCENARIO_RANGE = {"start": "2025-03-01", "end": "2025-03-03"}
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(store: Store) -> MakeClient:
+    def make(profile: str = "development", admin_token: str | None = None) -> TestClient:
+        app = FastAPI()
+        app.include_router(admin_router(lambda: store, Settings(profile=profile, admin_token=admin_token)))
+        return TestClient(app)
+
+    return make
+
+
+@pytest.mark.parametrize("path", ["/analytics", "/dashboard"])
+def test_development_without_a_token_is_open(make_client: MakeClient, path: str) -> None:
+    assert make_client("development").get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/analytics", "/dashboard"])
+def test_production_without_a_configured_token_is_refused_with_a_reason(make_client: MakeClient, path: str) -> None:
+    response = make_client("production").get(path, headers={"Authorization": "Bearer anything"})
+    assert response.status_code == 403
+    assert "FTCDS_ADMIN_TOKEN" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("profile", ["development", "production"])
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong-token", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer "], ids=repr
+)
+def test_a_missing_or_wrong_token_is_refused(make_client: MakeClient, profile: str, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = make_client(profile, TOKEN).get("/analytics", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("profile", ["development", "production"])
+def test_the_right_token_is_let_in(make_client: MakeClient, profile: str) -> None:
+    client = make_client(profile, TOKEN)
+    for path in ("/analytics", "/dashboard"):
+        assert client.get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_an_empty_configured_token_does_not_open_production(make_client: MakeClient) -> None:
+    assert make_client("production", "").get("/analytics", headers={"Authorization": "Bearer "}).status_code == 403
+
+
+def test_analytics_json_reports_the_scenario(store: Store, make_client: MakeClient) -> None:
+    scenario = load_scenario(store)
+    body = make_client().get("/analytics", params=SCENARIO_RANGE).json()
+    assert (body["start"], body["end"]) == ("2025-03-01", "2025-03-03")
+    assert "service" not in body
+    expected_rules = scenario["expected"]["by_rule"]
+    assert [r["rule_id"] for r in body["by_rule"]] == list(expected_rules)
+    magnesium = body["by_rule"][0]
+    assert magnesium == {
+        "rule_id": "electrolyte.magnesium.low",
+        "issued": 3,
+        "accepted": 2,
+        "overridden": 2,
+        "overridden_by_reason": {"already-addressed": 1, "unspecified": 1},
+        "suppressed": 2,
+        "acceptance_rate": 0.5,
+    }
+    assert [s["service_id"] for s in body["by_service"]] == ["order-sign", "patient-view"]
+    assert [d["date"] for d in body["by_day"]] == ["2025-03-01", "2025-03-02", "2025-03-03"]
+    assert body["total"]["acceptance_rate"] == 0.4
+
+
+def test_analytics_json_leaves_out_the_rate_when_nothing_was_answered(store: Store, make_client: MakeClient) -> None:
+    store.record_issued([issued_card()])
+    body = make_client().get("/analytics", params={"start": "2025-03-01", "end": "2025-03-01"}).json()
+    assert body["total"]["issued"] == 1
+    assert "acceptance_rate" not in body["total"]
+    assert "acceptance_rate" not in body["by_rule"][0]
+    assert None not in body["total"].values()
+
+
+def test_analytics_can_be_limited_to_one_service(store: Store, make_client: MakeClient) -> None:
+    load_scenario(store)
+    body = make_client().get("/analytics", params={**SCENARIO_RANGE, "service": "order-sign"}).json()
+    assert body["service"] == "order-sign"
+    assert body["total"]["issued"] == 1
+
+
+def test_an_empty_service_means_every_service(store: Store, make_client: MakeClient) -> None:
+    load_scenario(store)
+    body = make_client().get("/analytics", params={**SCENARIO_RANGE, "service": ""}).json()
+    assert "service" not in body
+    assert body["total"]["issued"] == 5
+
+
+def test_the_default_range_is_the_last_30_days(make_client: MakeClient) -> None:
+    body = make_client().get("/analytics").json()
+    today = datetime.now(UTC).date()
+    assert date.fromisoformat(body["end"]) in {today, today - timedelta(days=1)}  # around midnight UTC
+    assert (date.fromisoformat(body["end"]) - date.fromisoformat(body["start"])).days == 29
+    assert len(body["by_day"]) == 30
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"start": "2025-03-02", "end": "2025-03-01"}, 400),
+        ({"start": "2024-01-01", "end": "2025-03-01"}, 400),
+        ({"start": "03/01/2025"}, 422),  # FastAPI's own validation; the service maps it to its 400 answer
+    ],
+    ids=["reversed", "too-long", "not-a-date"],
+)
+def test_a_bad_range_is_a_clear_client_error(make_client: MakeClient, params: dict[str, str], status: int) -> None:
+    response = make_client().get("/analytics", params=params)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+def test_the_dashboard_draws_each_chart_as_inline_svg_with_every_rule(store: Store, make_client: MakeClient) -> None:
+    load_scenario(store)
+    response = make_client().get("/dashboard", params=SCENARIO_RANGE)
+    page = response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.startswith("<!DOCTYPE html>")
+    assert re.search(r"<title>[^<]+</title>", page)
+    assert page.count("<svg") == 2
+    assert 'id="rule-chart"' in page and 'id="daily-chart"' in page
+    for rule_id in ("electrolyte.magnesium.low", "stress.referral"):
+        assert rule_id in page
+    assert "2025-03-02" in page
+
+
+def test_the_dashboard_references_nothing_outside_itself(store: Store, make_client: MakeClient) -> None:
+    load_scenario(store)
+    response = make_client().get("/dashboard", params=SCENARIO_RANGE)
+    page = response.text
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert re.findall(r"(?:src|href)\s*=", page) == []
+    assert "http:" not in page and "https:" not in page and "//" not in page
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_the_dashboard_shows_no_patient_data_or_comments(store: Store, make_client: MakeClient) -> None:
+    store.record_issued([issued_card(patient_key="patient-key-secret")])
+    store.save_feedback("patient-view", [overridden(comment="Mrs Example declined, see note", at=T0)])
+    page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
+    assert "patient-key-secret" not in page and "user-x" not in page
+    assert "Mrs Example" not in page
+
+
+def test_the_dashboard_escapes_what_it_shows(store: Store, make_client: MakeClient) -> None:
+    store.record_issued([issued_card(rule_id='<script>alert("x")</script>', service_id='"><b>')])
+    page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01", "service": '"><b>'}).text
+    assert "<script>" not in page and '"><b>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&quot;&gt;&lt;b&gt;" in page
+
+
+def test_an_empty_range_still_draws_both_charts(make_client: MakeClient) -> None:
+    page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
+    assert page.count("<svg") == 2
+    assert "No cards in this range." in page

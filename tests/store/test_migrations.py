@@ -1,0 +1,79 @@
+"""Schema migrations: built in code from the packaged Alembic scripts, idempotent, safe when workers race."""
+
+from __future__ import annotations
+
+import threading
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from cds_hooks.store import Store
+from cds_hooks.store.migrate import alembic_config
+from cds_hooks.store.schema import metadata
+from store_builders import issued_card
+
+TABLES = {"issued_cards", "feedback", "suppressions", "suppressed_events", "seen_jtis"}
+
+
+def head_revision(store: Store) -> str | None:
+    with store.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_upgrade_on_an_empty_database_creates_every_table(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        assert TABLES.isdisjoint(inspect(store.engine).get_table_names())
+        store.upgrade()
+        assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
+        assert head_revision(store) == "0001"
+    finally:
+        store.close()
+
+
+def test_the_migrated_schema_is_exactly_the_declared_one(store: Store) -> None:
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_upgrading_twice_changes_nothing_and_keeps_data(store: Store) -> None:
+    store.record_issued([issued_card()])
+    store.upgrade()
+    assert head_revision(store) == "0001"
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+        assert connection.execute(text("SELECT uuid FROM issued_cards")).scalars().all() == ["card-1"]
+
+
+def test_two_workers_upgrading_at_once_both_succeed(database_url: str) -> None:
+    workers = [Store.open(database_url) for _ in range(2)]
+    start = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+
+    def upgrade(store: Store) -> None:
+        start.wait()
+        try:
+            store.upgrade()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=upgrade, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert all(head_revision(worker) == "0001" for worker in workers)
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def test_downgrade_to_base_removes_every_table(store: Store) -> None:
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert TABLES.isdisjoint(inspect(store.engine).get_table_names())
+    assert head_revision(store) is None
