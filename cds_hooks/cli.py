@@ -1,0 +1,142 @@
+"""`facial-twitch-cds` command line: serve, print the discovery document, evaluate a request without a server."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import orjson
+import typer
+import uvicorn
+
+from cards import load_knowledge
+
+from .engine import CdsEngine, HookResult
+from .errors import CdsError
+from .fhir_client import FhirFetcher
+from .logs import configure_logging
+from .models import Card
+from .settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+_INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
+
+
+def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
+    fetcher = FhirFetcher(
+        http,
+        max_pages=settings.fetch_max_pages,
+        max_entries=settings.fetch_max_entries,
+        max_response_bytes=settings.fetch_max_response_bytes,
+    )
+    return CdsEngine(settings, load_knowledge(), fetcher, today=today)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the CDS Hooks endpoints with uvicorn."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        "cds_hooks.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=settings.public_base_url is None,
+        server_header=False,
+    )
+
+
+@app.command()
+def discovery() -> None:
+    """Print the discovery document (`GET /cds-services`)."""
+
+    async def build() -> bytes:
+        async with httpx.AsyncClient() as http:
+            return orjson.dumps(_engine(Settings(), http).discovery().model_dump(exclude_none=True),
+                                option=orjson.OPT_INDENT_2)
+
+    sys.stdout.write(asyncio.run(build()).decode() + "\n")
+
+
+def _format_card(card: Card) -> str:
+    lines = [f"[{_INDICATOR_MARK[card.indicator]}] {card.indicator.upper()}: {card.summary}"]
+    if card.source.topic:
+        lines.append(f"    rule: {card.source.topic.code}   source: {card.source.label}")
+    if card.detail:
+        lines += ["    " + line for line in card.detail.splitlines()]
+    for suggestion in card.suggestions or []:
+        lines.append(f"    -> suggestion: {suggestion.label}")
+    for link in card.links or []:
+        lines.append(f"    -> link: {link.label} <{link.url}>")
+    return "\n".join(lines)
+
+
+def _scenario_today(path: Path) -> date | None:
+    """A fixture scenario pins the date its data was written for, so its labs never go stale."""
+    expected = path / "expected.json"
+    if path.is_dir() and expected.exists():
+        pinned = orjson.loads(expected.read_bytes()).get("today")
+        return date.fromisoformat(pinned) if pinned else None
+    return None
+
+
+@app.command()
+def evaluate(
+    request_path: Annotated[
+        Path, typer.Argument(exists=True, help="A hook request JSON file, or a fixture scenario folder.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw CDS Hooks response.")] = False,
+    service: Annotated[str | None, typer.Option(help="Service id (default: the request's hook).")] = None,
+    today: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Clinical 'today' (default: the scenario's, else now).")
+    ] = None,
+) -> None:
+    """Run one hook request in-process (no server) and print its cards."""
+    body = (request_path / "request.json" if request_path.is_dir() else request_path).read_bytes()
+    settings = Settings()
+    pinned = today.date() if today else _scenario_today(request_path) or date.today()
+
+    async def run() -> HookResult:
+        async with httpx.AsyncClient() as http:
+            engine = _engine(settings, http, today=pinned)
+            target = engine.service(service or _hook_of(body))
+            call = engine.parse(target, body)
+            return await engine.run(call, base_url=str(settings.public_base_url or "http://127.0.0.1:8080"))
+
+    try:
+        result = asyncio.run(run())
+    except CdsError as error:
+        typer.echo(orjson.dumps(error.operation_outcome(), option=orjson.OPT_INDENT_2).decode(), err=True)
+        raise typer.Exit(code=2) from None
+    if as_json:
+        response = result.response.model_dump(exclude_none=True)
+        typer.echo(orjson.dumps(response, option=orjson.OPT_INDENT_2).decode())
+    elif result.response.cards:
+        typer.echo("\n\n".join(_format_card(card) for card in result.response.cards))
+    else:
+        typer.echo("No cards (the service stays silent for this request).")
+
+
+def _hook_of(body: bytes) -> str:
+    """The `hook` named in a request body, to pick the service; an unreadable body fails later with a clear 400."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "patient-view"
+    hook = data.get("hook") if isinstance(data, dict) else None
+    return hook if isinstance(hook, str) else "patient-view"
+
+
+def main() -> None:
+    app()

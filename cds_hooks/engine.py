@@ -1,0 +1,181 @@
+"""One hook call from raw bytes to CDS Hooks cards, independent of HTTP.
+
+The FastAPI routes and the `evaluate` CLI both drive this class, so a request behaves the same in a test, on the
+command line and in production. Stages are timed for the request log: parse, prefetch (incl. fetch), evaluate,
+render.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from cards import Evaluation, Knowledge, OrderContext
+
+from .errors import BadRequest, UnknownService
+from .feedback_loop import FeedbackLoop
+from .fhir_client import FhirFetcher
+from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, HookRequest, PatientContext
+from .prefetch import ResolvedPrefetch, resolve_prefetch
+from .response import render_card
+from .services import CdsService, build_services
+from .settings import Settings
+
+
+def validation_messages(error: ValidationError, prefix: str = "") -> list[str]:
+    """Pydantic errors as short, safe sentences naming the field (input values are never echoed)."""
+    messages = []
+    for item in error.errors(include_input=False, include_url=False):
+        location = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
+        messages.append(f"{location or 'body'}: {item['msg']}")
+    return messages
+
+
+@dataclass
+class HookCall:
+    """A parsed, validated hook request for one service."""
+
+    service: CdsService
+    request: HookRequest
+    context: PatientContext
+
+
+@dataclass
+class HookResult:
+    response: CardsResponse
+    rule_ids: list[str]
+    held_back: list[str]
+    prefetch: ResolvedPrefetch
+    evaluation: Evaluation
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round((time.perf_counter() - start) * 1000, 3)
+
+
+def _draft_orders(context: PatientContext) -> list[dict[str, Any]]:
+    bundle = getattr(context, "draftOrders", None) or {}
+    entries = bundle.get("entry") or []
+    return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+
+
+class CdsEngine:
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: Knowledge,
+        fetcher: FhirFetcher,
+        today: Callable[[], date] | date | None = None,
+        loop: FeedbackLoop | None = None,
+    ) -> None:
+        """`today` pins the clinical "today" (a date, or a callable for tests); by default the real date.
+
+        Without a feedback `loop` (the CLI) nothing is suppressed or recorded.
+        """
+        self.settings = settings
+        self.loop = loop
+        self.knowledge = knowledge
+        self.fetcher = fetcher
+        self.today: Callable[[], date] = (lambda: today) if isinstance(today, date) else today or date.today
+        self.services = build_services(knowledge)
+        self._discovery = DiscoveryResponse(services=[s.definition() for s in self.services.values()])
+
+    def discovery(self) -> DiscoveryResponse:
+        return self._discovery
+
+    def service(self, service_id: str) -> CdsService:
+        try:
+            return self.services[service_id]
+        except KeyError:
+            raise UnknownService(f"no CDS service with id {service_id!r}") from None
+
+    def parse(self, service: CdsService, body: bytes) -> HookCall:
+        """Validate a request body for `service`; every problem becomes a `BadRequest` naming the field."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        if not isinstance(data, dict):
+            raise BadRequest("request body must be a JSON object")
+        try:
+            request = HookRequest.model_validate(data)
+        except ValidationError as exc:
+            raise BadRequest("invalid CDS Hooks request", details=validation_messages(exc)) from None
+        if request.hook != service.hook:
+            raise BadRequest(f"service {service.id!r} handles hook {service.hook!r}, not {request.hook!r}")
+        try:
+            context = CONTEXT_MODELS[service.hook].model_validate(request.context)
+        except ValidationError as exc:
+            raise BadRequest(f"invalid context for {service.hook}", details=validation_messages(exc, "context")) from None
+        return HookCall(service, request, context)
+
+    def fetch_timeout(self, started: float) -> float:
+        """Seconds the fallback fetch may take: its own limit, cut to what is left of the request budget."""
+        remaining = self.settings.request_budget_ms / 1000 - (time.perf_counter() - started)
+        return max(0.0, min(self.settings.fetch_timeout_ms / 1000, remaining))
+
+    async def run(self, call: HookCall, *, base_url: str, started: float | None = None) -> HookResult:
+        """Evaluate a parsed call; `started` (a `time.perf_counter()` value) is when the request arrived."""
+        timings: dict[str, float] = {}
+        with _timed(timings, "prefetch"):
+            resolved = await resolve_prefetch(
+                call.request,
+                call.service.prefetch,
+                self.fetcher,
+                timeout_s=self.fetch_timeout(started if started is not None else time.perf_counter()),
+                max_entries=self.settings.fetch_max_entries,
+            )
+        with _timed(timings, "evaluate"):
+            evaluation = self._evaluate(call, resolved)
+        drafts, held_back = evaluation.cards, []
+        if self.loop is not None:
+            patient_key = self.loop.key(call.context.patientId)
+            with _timed(timings, "suppress"):
+                screened = await self.loop.screen(patient_key, drafts)
+            drafts, held_back = screened.shown, screened.held_back
+        with _timed(timings, "render"):
+            rendered = [
+                (draft, render_card(draft, knowledge_version=self.knowledge.version, base_url=base_url))
+                for draft in drafts
+            ]
+        if self.loop is not None:
+            self.loop.remember(
+                service_id=call.service.id,
+                hook_instance=call.request.hookInstance,
+                patient_key=patient_key,
+                user_key=self.loop.key(call.context.userId),
+                cards=rendered,
+                held_back=held_back,
+            )
+        return HookResult(
+            response=CardsResponse(cards=[card for _, card in rendered]),
+            rule_ids=[draft.rule_id for draft in drafts],
+            held_back=held_back,
+            prefetch=resolved,
+            evaluation=evaluation,
+            timings_ms=timings,
+        )
+
+    def _evaluate(self, call: HookCall, resolved: ResolvedPrefetch) -> Evaluation:
+        today = self.today()
+        recency = self.settings.lab_recency_days
+        if call.service.hook == "patient-view":
+            return self.knowledge.evaluate_patient_view(resolved.chart, today=today, lab_recency_days=recency)
+        orders = OrderContext(
+            draft_orders=_draft_orders(call.context),
+            selections=tuple(getattr(call.context, "selections", ()) or ()),
+        )
+        return self.knowledge.evaluate_orders(resolved.chart, orders, today=today, lab_recency_days=recency)

@@ -1,0 +1,187 @@
+"""Closing the loop between the cards we show and what clinicians do with them.
+
+Per hook call: look up the patient's live snoozes (one indexed query), hold back snoozed cards, and hand what was
+issued and held back to the background recorder (never waited for). Per feedback call: store every item durably
+before answering. Critical cards are never silently dropped: a snoozed rule whose card is now critical, or more
+severe than the card that was dismissed, is shown anyway, with a line saying it was dismissed before and why it
+is back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+
+from cards import CardDraft
+
+from .models import Card, FeedbackRequest
+from .settings import Settings
+from .store import (
+    FeedbackRecord,
+    FeedbackResult,
+    IssuedCard,
+    IssuedCardRecorder,
+    Store,
+    SuppressedCard,
+    Suppression,
+    SuppressionPolicy,
+    keyed_hash,
+)
+
+SECRET_FILE_NAME = "id-hash.secret"
+
+
+class MissingIdSecret(RuntimeError):
+    """Several instances sharing a database must share the id-hash secret, so it cannot be made up locally."""
+
+
+def id_hash_secret(settings: Settings) -> bytes:
+    """The key for hashing patient and user ids: configured, or (single instance) kept in a file beside the data."""
+    if settings.id_hash_secret is not None:
+        return settings.id_hash_secret.get_secret_value().encode()
+    if settings.database_url:
+        raise MissingIdSecret(
+            "FTCDS_ID_HASH_SECRET must be set when FTCDS_DATABASE_URL is: every instance sharing the database "
+            "must hash patient ids with the same key"
+        )
+    path: Path = settings.data_dir / SECRET_FILE_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def suppression_policy(settings: Settings) -> SuppressionPolicy:
+    return SuppressionPolicy(
+        accepted=timedelta(days=settings.suppress_accepted_days),
+        override_reasons={code: timedelta(days=days) for code, days in settings.suppress_override_days.items()},
+    )
+
+
+@dataclass
+class Screened:
+    """Drafts after suppression: what to show, and the rules held back."""
+
+    shown: list[CardDraft]
+    held_back: list[str]
+
+
+def _resurfaced(draft: CardDraft, snooze: Suppression) -> CardDraft:
+    note = (
+        f"\n\n_Shown again although it was dismissed for this patient until {snooze.until:%Y-%m-%d} "
+        f"(reason: {snooze.reason}): it is critical, or more severe than when it was dismissed._"
+    )
+    return replace(draft, detail=draft.detail + note)
+
+
+_SEVERITY = {"info": 0, "warning": 1, "critical": 2}
+
+
+def screen(drafts: Sequence[CardDraft], snoozes: dict[str, Suppression]) -> Screened:
+    """Hold back snoozed rules, except that a critical card, or one more severe than the one dismissed, is shown
+    again (with a note): a dismissal answered the situation the clinician saw, not a worse one."""
+    screened = Screened(shown=[], held_back=[])
+    for draft in drafts:
+        snooze = snoozes.get(draft.rule_id)
+        if snooze is None:
+            screened.shown.append(draft)
+        elif draft.indicator == "critical" or _SEVERITY[draft.indicator] > _SEVERITY[snooze.indicator]:
+            screened.shown.append(_resurfaced(draft, snooze))
+        else:
+            screened.held_back.append(draft.rule_id)
+    return screened
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedbackLoop:
+    def __init__(
+        self,
+        store: Store,
+        recorder: IssuedCardRecorder,
+        secret: bytes,
+        knowledge_version: str,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """`clock` is the loop's "now" for snooze look-ups and records (tests move it to see windows end)."""
+        self.store = store
+        self.recorder = recorder
+        self._secret = secret
+        self._knowledge_version = knowledge_version
+        self._clock = clock or _utc_now
+
+    def key(self, identifier: str) -> str:
+        """The keyed hash that stands for a patient or user id in the store and in logs."""
+        return keyed_hash(self._secret, identifier)
+
+    async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
+        if not drafts:
+            return Screened(shown=[], held_back=[])
+        snoozes = await run_in_threadpool(self.store.suppressed_rules, patient_key, self._clock())
+        return screen(drafts, snoozes)
+
+    def remember(
+        self,
+        *,
+        service_id: str,
+        hook_instance: str,
+        patient_key: str,
+        user_key: str,
+        cards: Sequence[tuple[CardDraft, Card]],
+        held_back: Sequence[str],
+    ) -> None:
+        """Queue what was issued and held back for the background writer; returns at once."""
+        now = self._clock()
+        issued = [
+            IssuedCard(
+                uuid=card.uuid,
+                hook_instance=hook_instance,
+                service_id=service_id,
+                rule_id=draft.rule_id,
+                knowledge_version=self._knowledge_version,
+                indicator=draft.indicator,
+                suggestion_uuids=tuple(s.uuid for s in card.suggestions or () if s.uuid),
+                issued_at=now,
+                patient_key=patient_key,
+                user_key=user_key,
+            )
+            for draft, card in cards
+        ]
+        suppressed = [SuppressedCard(rule, service_id, patient_key, now) for rule in held_back]
+        self.recorder.submit(issued=issued, suppressed=suppressed)
+
+    async def save_feedback(self, service_id: str, request: FeedbackRequest) -> list[FeedbackResult]:
+        """Store every item durably (committed before this returns); duplicates are stored once."""
+        records = [
+            FeedbackRecord(
+                card_uuid=item.card,
+                outcome=item.outcome,
+                accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions or ()),
+                override_code=item.overrideReason.reason.code if item.overrideReason and item.overrideReason.reason else None,
+                override_system=(
+                    item.overrideReason.reason.system if item.overrideReason and item.overrideReason.reason else None
+                ),
+                override_comment=item.overrideReason.userComment if item.overrideReason else None,
+                outcome_timestamp=item.outcomeTimestamp,
+            )
+            for item in request.feedback
+        ]
+        return await run_in_threadpool(self._save, service_id, records)
+
+    def _save(self, service_id: str, records: list[FeedbackRecord]) -> list[FeedbackResult]:
+        # Cards are recorded in the background; write those still queued so this feedback finds its card.
+        self.recorder.flush()
+        return self.store.save_feedback(service_id, records)
+
+    def close(self) -> None:
+        """Flush queued records (normal shutdown loses nothing) and release the database."""
+        self.recorder.close()
+        self.store.close()

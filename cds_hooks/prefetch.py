@@ -1,0 +1,174 @@
+"""Turning a hook request's prefetch into the patient's chart, fetching whatever the EHR did not send.
+
+Per key, exactly as CDS Hooks 2.0 §3 says: absent -> fetch it; `null` or an empty Bundle -> no data, don't fetch;
+an OperationOutcome -> the EHR failed, fetch it if we can; a paginated Bundle -> follow `next`. All fetches for one
+request run concurrently within one deadline. Whatever a required key still lacks afterwards is a 412.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cards import ChartData
+
+from .errors import PrefetchUnavailable
+from .fhir_client import FetchOutcome, FetchRequest, FhirFetcher, next_link
+from .models import HookRequest
+from .services import ChartPart, PrefetchKey
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+_USER_TOKENS = {
+    "userPractitionerId": "Practitioner",
+    "userPractitionerRoleId": "PractitionerRole",
+    "userPatientId": "Patient",
+    "userRelatedPersonId": "RelatedPerson",
+}
+
+
+class UnresolvedToken(ValueError):
+    """A template names a token the request cannot fill (the key is then fetched never, and counts as missing)."""
+
+
+def render_template(template: str, context: Mapping[str, Any]) -> str:
+    """Fill a prefetch template's `{{context.x}}` and `{{userXxxId}}` tokens from the hook context."""
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(1)
+        if token.startswith("context."):
+            value = context.get(token.removeprefix("context."))
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return str(value)
+        elif token in _USER_TOKENS:
+            kind, _, user_id = str(context.get("userId", "")).partition("/")
+            if kind == _USER_TOKENS[token] and user_id:
+                return user_id
+        raise UnresolvedToken(token)
+
+    return _TOKEN.sub(substitute, template)
+
+
+@dataclass
+class ResolvedPrefetch:
+    """The chart plus an account of how each key was obtained (for logs and metrics; never patient data)."""
+
+    chart: ChartData
+    sources: dict[str, str] = field(default_factory=dict)  # key -> "prefetch" | "empty" | "fetched" | "missing"
+    fetch_errors: dict[str, str] = field(default_factory=dict)
+    truncated: list[str] = field(default_factory=list)
+
+
+def _is_operation_outcome(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
+
+
+def _plan(
+    key: PrefetchKey, request: HookRequest
+) -> tuple[Any, FetchRequest | None]:
+    """What we already have for a key, and what (if anything) must be fetched for it."""
+    prefetch = request.prefetch or {}
+    if key.name in prefetch:
+        value = prefetch[key.name]
+        if value is None:
+            return None, None
+        if isinstance(value, dict) and value.get("resourceType") and not _is_operation_outcome(value):
+            follow = next_link(value) if value.get("resourceType") == "Bundle" else None
+            return value, FetchRequest(key.name, follow, partial=value) if follow else None
+        log.info("prefetch key unusable as sent; fetching it", extra={"fields": {"key": key.name}})
+    try:
+        url = render_template(key.template, request.context)
+    except UnresolvedToken as exc:
+        log.info("prefetch template unresolvable", extra={"fields": {"key": key.name, "token": str(exc)}})
+        return None, None
+    return None, FetchRequest(key.name, url)
+
+
+def _resources(value: Any, max_entries: int) -> list[dict[str, Any]]:
+    """The resources inside a Bundle (or the resource itself); malformed entries are left out."""
+    if not isinstance(value, dict):
+        return []
+    if value.get("resourceType") != "Bundle":
+        return [value]
+    entries = value.get("entry")
+    if not isinstance(entries, list):
+        return []
+    resources = [entry.get("resource") for entry in entries[:max_entries] if isinstance(entry, dict)]
+    return [r for r in resources if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+
+
+def _assemble(patient_id: str, values: Mapping[PrefetchKey, Any], max_entries: int) -> ChartData:
+    parts: dict[ChartPart, list[dict[str, Any]]] = {part: [] for part in ChartPart}
+    for key, value in values.items():
+        parts[key.part].extend(_resources(value, max_entries))
+    patients = [r for r in parts[ChartPart.patient] if r.get("resourceType") == "Patient"]
+    return ChartData(
+        patient_id=patient_id,
+        patient=patients[0] if patients else None,
+        observations=[r for r in parts[ChartPart.observations] if r["resourceType"] == "Observation"],
+        conditions=[r for r in parts[ChartPart.conditions] if r["resourceType"] == "Condition"],
+        medication_requests=[r for r in parts[ChartPart.medications] if r["resourceType"] == "MedicationRequest"],
+    )
+
+
+async def resolve_prefetch(
+    request: HookRequest,
+    keys: tuple[PrefetchKey, ...],
+    fetcher: FhirFetcher,
+    *,
+    timeout_s: float,
+    max_entries: int,
+) -> ResolvedPrefetch:
+    """Build the chart for one request, fetching missing keys concurrently; 412 if a required key is unobtainable."""
+    values: dict[PrefetchKey, Any] = {}
+    to_fetch: dict[str, tuple[PrefetchKey, FetchRequest]] = {}
+    resolved = ResolvedPrefetch(chart=ChartData(patient_id=""))
+    for key in keys:
+        value, fetch = _plan(key, request)
+        values[key] = value
+        if fetch is not None:
+            to_fetch[key.name] = (key, fetch)
+        else:
+            resolved.sources[key.name] = "prefetch" if value is not None else "empty"
+
+    if to_fetch:
+        outcomes = await _fetch(request, [fetch for _, fetch in to_fetch.values()], fetcher, timeout_s)
+        for name, (key, fetch) in to_fetch.items():
+            outcome = outcomes[name]
+            if outcome.error is None:
+                values[key] = outcome.resource
+                resolved.sources[name] = "fetched"
+                if outcome.truncated:
+                    resolved.truncated.append(name)
+            elif fetch.partial is not None:
+                # Later pages of a Bundle the EHR sent failed: keep the pages we have, and say so.
+                resolved.sources[name] = "prefetch"
+                resolved.truncated.append(name)
+            else:
+                resolved.fetch_errors[name] = outcome.error
+                resolved.sources[name] = "missing"
+
+    missing = [k.name for k in keys if k.required and resolved.sources[k.name] == "missing"]
+    if missing:
+        raise PrefetchUnavailable({name: resolved.fetch_errors[name] for name in missing})
+    if resolved.fetch_errors:
+        log.warning(
+            "evaluating without optional data",
+            extra={"fields": {"missing_keys": sorted(resolved.fetch_errors), "errors": resolved.fetch_errors}},
+        )
+    patient_id = str(request.context.get("patientId", ""))
+    resolved.chart = _assemble(patient_id, values, max_entries)
+    return resolved
+
+
+async def _fetch(
+    request: HookRequest, fetches: list[FetchRequest], fetcher: FhirFetcher, timeout_s: float
+) -> dict[str, FetchOutcome]:
+    if request.fhirServer is None:
+        return {f.key: FetchOutcome(f.key, None, "no fhirServer in request", 0, False) for f in fetches}
+    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    return await fetcher.fetch_all(str(request.fhirServer), fetches, access_token=token, timeout_s=timeout_s)

@@ -1,0 +1,151 @@
+"""Closing the loop through HTTP: a dismissed card stays quiet for that patient only, and comes back later."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cds_hooks.app import create_app
+from cds_hooks.settings import Settings
+
+PATIENT_DATA = Path(__file__).parent / "data" / "twitching-low-magnesium.json"  # facial myokymia, Mg 1.5 mg/dL
+TODAY = date(2026, 11, 25)
+MAGNESIUM_RULE = "electrolyte.magnesium.low"
+
+
+class Clock:
+    """The feedback loop's "now", moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def patient_view(patient_id: str) -> dict[str, Any]:
+    """A patient-view request whose prefetch holds the test patient's chart, under the given id."""
+    resources = [entry["resource"] for entry in json.loads(PATIENT_DATA.read_text())["entry"]]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        by_type.setdefault(resource["resourceType"], []).append(resource)
+
+    def bundle(kind: str) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in by_type.get(kind, [])]}
+
+    return {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/dr-1", "patientId": patient_id},
+        "prefetch": {
+            "patient": by_type["Patient"][0],
+            "observations": bundle("Observation"),
+            "conditions": bundle("Condition"),
+            "medications": bundle("MedicationRequest"),
+        },
+    }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path)
+    with TestClient(create_app(settings, today=TODAY, clock=clock)) as test_client:
+        yield test_client
+
+
+def cards_by_rule(client: TestClient, patient_id: str) -> dict[str, dict[str, Any]]:
+    response = client.post("/cds-services/patient-view", json=patient_view(patient_id))
+    assert response.status_code == 200, response.text
+    return {card["source"]["topic"]["code"]: card for card in response.json()["cards"]}
+
+
+def send_feedback(client: TestClient, item: dict[str, Any]) -> str:
+    response = client.post("/cds-services/patient-view/feedback", json={"feedback": [item]})
+    assert response.status_code == 200, response.text
+    return str(response.json()["feedback"][0]["status"])
+
+
+def override(card: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "overrideReason": {"reason": {"system": "urn:facial-twitch-cds:override-reason", "code": reason}},
+        "outcomeTimestamp": "2026-11-25T09:00:00Z",
+    }
+
+
+def test_overridden_card_is_quiet_for_that_patient_until_the_window_ends(client: TestClient, clock: Clock) -> None:
+    card = cards_by_rule(client, "patient-a")[MAGNESIUM_RULE]
+    assert card["indicator"] != "critical"
+    assert send_feedback(client, override(card, "already-addressed")) == "stored"
+
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-a")
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-b"), "another patient must be unaffected"
+
+    clock.now += timedelta(days=29)
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-a")
+    clock.now += timedelta(days=2)
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-a")
+
+
+def test_the_same_feedback_twice_is_stored_once(client: TestClient) -> None:
+    card = cards_by_rule(client, "patient-c")[MAGNESIUM_RULE]
+    assert send_feedback(client, override(card, "patient-declined")) == "stored"
+    assert send_feedback(client, override(card, "patient-declined")) == "duplicate"
+
+
+def test_override_without_reason_snoozes_nothing(client: TestClient) -> None:
+    card = cards_by_rule(client, "patient-d")[MAGNESIUM_RULE]
+    item = override(card, "x")
+    del item["overrideReason"]
+    assert send_feedback(client, item) == "stored"
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-d")
+
+
+def test_accepted_suggestion_is_not_suggested_again(client: TestClient) -> None:
+    card = cards_by_rule(client, "patient-e")[MAGNESIUM_RULE]
+    suggestion = card["suggestions"][0]["uuid"]
+    item = {
+        "card": card["uuid"],
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": suggestion}],
+        "outcomeTimestamp": "2026-11-25T09:00:00Z",
+    }
+    assert send_feedback(client, item) == "stored"
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-e")
+
+
+def test_feedback_for_a_card_never_issued_is_answered_unknown(client: TestClient) -> None:
+    item = {"card": "never-issued", "outcome": "overridden", "outcomeTimestamp": "2026-11-25T09:00:00Z"}
+    response = client.post("/cds-services/patient-view/feedback", json={"feedback": [item]})
+    assert response.json() == {"feedback": [{"card": "never-issued", "status": "unknown-card"}]}
+
+
+def test_analytics_count_issued_overridden_and_suppressed(client: TestClient) -> None:
+    card = cards_by_rule(client, "patient-f")[MAGNESIUM_RULE]
+    send_feedback(client, override(card, "not-relevant"))
+    cards_by_rule(client, "patient-f")
+    deadline = time.monotonic() + 5
+    while True:
+        counts = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-11-30"}).json()
+        rule = next((r for r in counts["by_rule"] if r["rule_id"] == MAGNESIUM_RULE), None)
+        if (rule and rule.get("suppressed")) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert rule is not None
+    assert rule["issued"] == 1
+    assert rule["overridden"] == 1
+    assert rule["suppressed"] == 1

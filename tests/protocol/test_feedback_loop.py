@@ -1,0 +1,76 @@
+"""Suppression screening and the id-hash secret: the pure parts of closing the loop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from cards.model import CardDraft, Citation
+from cds_hooks.feedback_loop import MissingIdSecret, id_hash_secret, screen, suppression_policy
+from cds_hooks.settings import Settings
+from cds_hooks.store import Suppression
+
+UNTIL = datetime(2026, 12, 25, tzinfo=UTC)
+
+
+def draft(rule_id: str, indicator: str) -> CardDraft:
+    return CardDraft(rule_id, "title", "summary", indicator, "detail", Citation("s", "https://example.org"))  # type: ignore[arg-type]
+
+
+def snooze(rule_id: str, indicator: str) -> Suppression:
+    return Suppression(rule_id=rule_id, until=UNTIL, reason="already-addressed", indicator=indicator)  # type: ignore[arg-type]
+
+
+def test_unsnoozed_cards_pass_untouched() -> None:
+    cards = [draft("a", "info"), draft("b", "warning")]
+    screened = screen(cards, {})
+    assert screened.shown == cards and screened.held_back == []
+
+
+def test_snoozed_card_of_the_same_severity_is_held_back() -> None:
+    screened = screen([draft("a", "warning"), draft("b", "info")], {"a": snooze("a", "warning")})
+    assert [d.rule_id for d in screened.shown] == ["b"]
+    assert screened.held_back == ["a"]
+
+
+@pytest.mark.parametrize(("now", "then"), [("critical", "critical"), ("critical", "info"), ("warning", "info")])
+def test_critical_or_worsened_card_is_shown_again_with_a_note(now: str, then: str) -> None:
+    screened = screen([draft("a", now)], {"a": snooze("a", then)})
+    [shown] = screened.shown
+    assert screened.held_back == []
+    assert "Shown again although it was dismissed" in shown.detail
+    assert "2026-12-25" in shown.detail
+
+
+def test_milder_card_than_the_one_dismissed_stays_held_back() -> None:
+    assert screen([draft("a", "info")], {"a": snooze("a", "warning")}).held_back == ["a"]
+
+
+def test_configured_secret_is_used_as_given(tmp_path: Path) -> None:
+    settings = Settings(id_hash_secret="s3cret", data_dir=tmp_path)
+    assert id_hash_secret(settings) == b"s3cret"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_single_instance_keeps_a_generated_secret_in_a_private_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = id_hash_secret(settings)
+    assert len(first) == 64
+    assert id_hash_secret(settings) == first, "the same secret across restarts, or suppression would reset"
+    [secret_file] = (tmp_path / "data").iterdir()
+    assert secret_file.stat().st_mode & 0o077 == 0
+
+
+def test_shared_database_without_a_configured_secret_refuses_to_start(tmp_path: Path) -> None:
+    settings = Settings(database_url="postgresql+psycopg://db/cds", data_dir=tmp_path)
+    with pytest.raises(MissingIdSecret, match="FTCDS_ID_HASH_SECRET"):
+        id_hash_secret(settings)
+
+
+def test_suppression_windows_come_from_settings() -> None:
+    policy = suppression_policy(Settings(suppress_accepted_days=7, suppress_override_days={"patient-declined": 3}))
+    assert policy.window("accepted", None).days == 7  # type: ignore[union-attr]
+    assert policy.window("overridden", "patient-declined").days == 3  # type: ignore[union-attr]
+    assert policy.window("overridden", "already-addressed") is None

@@ -1,0 +1,73 @@
+"""Run this service as a real uvicorn process (the way `make run` and production run it) for tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1) -> Iterator[ServiceProcess]:
+    """`python -m cds_hooks serve` on a free port with `env` added; stopped (SIGTERM, then SIGKILL) afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "cds_hooks", "serve", "--port", str(port), "--workers", str(workers)]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        service = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
+        try:
+            _wait_until_ready(service)
+            yield service
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until_ready(service: ServiceProcess) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"service exited with {service.process.returncode}:\n{service.logs()}")
+        try:
+            if httpx.get(f"{service.base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"service not ready within {STARTUP_SECONDS} s:\n{service.logs()}")
