@@ -170,14 +170,18 @@ class DiscoveryResponse(_Outbound):
 # --- feedback -------------------------------------------------------------------------------------------------------
 
 
+# Ids and codes are bounded: the store keeps them in indexed columns of that width.
+ID_MAX_LENGTH = 200
+
+
 class AcceptedSuggestion(_Inbound):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=ID_MAX_LENGTH)
 
 
 class OverrideCoding(_Inbound):
     """The reason Coding; the sandbox may omit `display`, so only `code` is required."""
 
-    code: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=ID_MAX_LENGTH)
     system: str | None = None
     display: str | None = None
 
@@ -188,7 +192,7 @@ class OverrideReason(_Inbound):
 
 
 class FeedbackItem(_Inbound):
-    card: str = Field(min_length=1)
+    card: str = Field(min_length=1, max_length=ID_MAX_LENGTH)
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None

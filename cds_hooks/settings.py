@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     # Clinical knowledge
     lab_recency_days: int = Field(default=90, gt=0)
 
+    # Feedback-driven suppression (alert-fatigue control): days a rule stays quiet for a patient
+    suppress_accepted_days: int = Field(default=30, ge=0)
+    suppress_override_days: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: {"already-addressed": 30, "patient-declined": 90, "not-relevant": 180, "disagree": 0}
+    )
+
     # Store
     database_url: str | None = None
     data_dir: Path = Path("var")
@@ -97,9 +103,9 @@ class Settings(BaseSettings):
             return json.loads(text) if text.startswith("[") else [o.strip() for o in text.split(",") if o.strip()]
         return value
 
-    @field_validator("trusted_issuers", mode="before")
+    @field_validator("trusted_issuers", "suppress_override_days", mode="before")
     @classmethod
-    def _parse_issuers(cls, value: Any) -> Any:
+    def _parse_json(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
