@@ -174,9 +174,12 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             default_ranges=(
                 DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), 18, "adult default, CMDT"),
             ),
-            # Severe: < 3.0 mg/dL (0.75 mmol/L), a common laboratory critical value for ionized calcium
-            # (e.g. OhioHealth laboratory test catalogue, "Calcium, Ionized"). No moderate class is sourced.
-            bands=(Band(Severity.SEVERE, Amount(3.0, "mg/dL")),),
+            # Severe: < 0.9 mmol/L. No guideline in facts.md grades ionized calcium, so this mirrors the total
+            # calcium cut-off above: about half of plasma calcium is ionized, so adjusted calcium 1.9 mmol/L
+            # corresponds to ionized ~0.9-1.0 mmol/L; 0.9 mmol/L is also where intravenous replacement is
+            # commonly started. (The laboratory critical value, 0.75 mmol/L, is too late a cut-off for a patient
+            # whose twitching may already be a symptom.) No moderate class, as for total calcium.
+            bands=(Band(Severity.SEVERE, Amount(0.9, "mmol/L")),),
         ),
     }
 )

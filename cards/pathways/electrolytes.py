@@ -288,7 +288,8 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         advice=advice,
         evidence="True hypocalcaemia: ionized calcium below 1.15 mmol/L (CMDT). Severe: adjusted calcium below "
                  "1.9 mmol/L (7.6 mg/dL) or any symptoms - emergency treatment with intravenous calcium (Society "
-                 "for Endocrinology 2016); ionized below 0.75 mmol/L is a laboratory critical value. Low magnesium "
+                 "for Endocrinology 2016); ionized below 0.9 mmol/L is graded severe here as its ionized equivalent "
+                 "(no guideline grades ionized calcium). Low magnesium "
                  "makes low calcium refractory.",
         source=citations.SFE_HYPOCALCAEMIA,
         suggestions=suggestions,

@@ -33,6 +33,8 @@ def test_no_cards_without_documented_twitching(knowledge) -> None:
         (lab("17861-6", 8.2, "mg/dL"), "electrolyte.calcium.low", "info"),
         (lab("17861-6", 7.2, "mg/dL"), "electrolyte.calcium.low", "critical"),
         (lab("1995-0", 1.05, "mmol/L"), "electrolyte.calcium.low", "info"),
+        (lab("1995-0", 0.92, "mmol/L"), "electrolyte.calcium.low", "info"),
+        (lab("1995-0", 0.85, "mmol/L"), "electrolyte.calcium.low", "critical"),
     ],
 )
 def test_low_analyte_fires_with_indicator_by_severity(knowledge, resource, rule, indicator) -> None:
