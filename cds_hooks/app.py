@@ -1,0 +1,223 @@
+"""The HTTP face of the service: routes, limits, authentication, CORS, and the one place errors become HTTP.
+
+Routes stay thin; the work is in `CdsEngine` (hook calls), `TokenVerifier` (EHR JWTs) and the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from cards import load_knowledge
+
+from .admin import admin_router
+from .engine import CdsEngine, validation_messages
+from .errors import BadRequest, CdsError, NotAuthenticated, PayloadTooLarge, PrefetchUnavailable
+from .feedback_loop import FeedbackLoop, id_hash_secret, suppression_policy
+from .fhir_client import FhirFetcher
+from .handouts import render_handout_page
+from .json_response import JsonResponse
+from .metrics import exposition, observe_hook_call
+from .models import FeedbackRequest
+from .security import TokenVerifier, expected_audience
+from .settings import AuthMode, Settings
+from .store import IssuedCardRecorder, Store
+
+log = logging.getLogger("cds_hooks.request")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over `limit` bytes before reading it all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error_response(error: CdsError) -> Response:
+    if isinstance(error, NotAuthenticated):
+        return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return JsonResponse(error.operation_outcome(), status_code=error.status_code)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    today: Callable[[], date] | date | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """Build the service. Tests may pin the clinical `today` and the feedback loop's `clock`; by default both
+    are real time."""
+    settings = settings or Settings()
+    knowledge = load_knowledge()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings))
+        await run_in_threadpool(store.upgrade)
+        loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version, clock)
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            fetcher = FhirFetcher(
+                http,
+                max_pages=settings.fetch_max_pages,
+                max_entries=settings.fetch_max_entries,
+                max_response_bytes=settings.fetch_max_response_bytes,
+            )
+            app.state.store = store
+            app.state.loop = loop
+            app.state.engine = CdsEngine(settings, knowledge, fetcher, today=today, loop=loop)
+            app.state.verifier = TokenVerifier(settings, store)
+            if settings.auth is AuthMode.off:
+                log.warning("AUTHENTICATION IS OFF: any caller can invoke these services (FTCDS_AUTH=off)")
+            try:
+                yield
+            finally:
+                await app.state.verifier.aclose()
+                await run_in_threadpool(loop.close)
+
+    app = FastAPI(
+        title="facial-twitch-cds",
+        version=knowledge.version,
+        summary="CDS Hooks 2.0 decision support for involuntary facial twitching",
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        max_age=600,
+    )
+
+    @app.exception_handler(CdsError)
+    async def _cds_error(request: Request, error: CdsError) -> Response:
+        return _error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+        details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        return _error_response(BadRequest("invalid request", details=details))
+
+    def public_url(request: Request) -> str:
+        public_base = str(settings.public_base_url) if settings.public_base_url else None
+        return expected_audience(str(request.url), public_base, request.scope.get("root_path", ""))
+
+    def base_url(request: Request) -> str:
+        return str(settings.public_base_url or request.base_url).rstrip("/")
+
+    async def authenticate(request: Request) -> None:
+        if settings.auth is AuthMode.off:
+            return
+        await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
+
+    @app.get("/cds-services", summary="CDS Hooks discovery")
+    async def discovery(request: Request) -> Any:
+        if settings.discovery_requires_auth:
+            await authenticate(request)
+        return request.app.state.engine.discovery().model_dump(exclude_none=True)
+
+    @app.post("/cds-services/{service_id}", summary="Call a CDS service")
+    async def call_service(service_id: str, request: Request) -> Response:
+        started = time.perf_counter()
+        engine: CdsEngine = request.app.state.engine
+        fields: dict[str, Any] = {"request_id": str(uuid.uuid4()), "service": service_id}
+        try:
+            service = engine.service(service_id)
+            body = await read_body(request, settings.max_body_bytes)
+            await authenticate(request)
+            parse_start = time.perf_counter()
+            call = engine.parse(service, body)
+            fields["parse_ms"] = round((time.perf_counter() - parse_start) * 1000, 3)
+            fields["hookInstance"] = call.request.hookInstance
+            result = await engine.run(call, base_url=base_url(request), started=started)
+            serialize_start = time.perf_counter()
+            response = JsonResponse(result.response.model_dump(exclude_none=True))
+            fields["serialize_ms"] = round((time.perf_counter() - serialize_start) * 1000, 3)
+            fields.update({f"{stage}_ms": ms for stage, ms in result.timings_ms.items()})
+            fields.update(
+                status=200,
+                cards=len(result.rule_ids),
+                rules=result.rule_ids,
+                prefetch=result.prefetch.sources,
+                skipped_resources=dict(result.evaluation.skipped_resources),
+                fetch_errors=result.prefetch.fetch_errors,
+            )
+            return response
+        except CdsError as error:
+            fields["status"] = error.status_code
+            fields["error"] = error.reason if isinstance(error, NotAuthenticated) else error.message
+            if isinstance(error, PrefetchUnavailable):
+                fields["fetch_errors"] = error.fetch_errors
+            return _error_response(error)
+        finally:
+            fields["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
+            log.info("hook call", extra={"fields": fields})
+            observe_hook_call(fields)
+
+    @app.post("/cds-services/{service_id}/feedback", summary="Feedback on cards")
+    async def feedback(service_id: str, request: Request) -> Response:
+        engine: CdsEngine = request.app.state.engine
+        engine.service(service_id)
+        body = await read_body(request, settings.max_body_bytes)
+        await authenticate(request)
+        try:
+            parsed = FeedbackRequest.model_validate_json(body)
+        except ValidationError as exc:
+            raise BadRequest("invalid feedback", details=validation_messages(exc)) from None
+        results = await request.app.state.loop.save_feedback(service_id, parsed)
+        statuses = Counter(result.status for result in results)
+        log.info("feedback", extra={"fields": {"service": service_id, "items": len(parsed.feedback), **statuses}})
+        return JsonResponse({"feedback": [{"card": r.card_uuid, "status": r.status} for r in results]})
+
+    @app.get("/handouts/{topic}", response_class=HTMLResponse, summary="Printable patient handout")
+    async def handout(topic: str) -> Response:
+        page = knowledge.handout(topic)
+        if page is None:
+            return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No such handout.</p>", status_code=404)
+        return HTMLResponse(render_handout_page(page, knowledge.version))
+
+    @app.get("/healthz", summary="Liveness")
+    async def healthz() -> Any:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Readiness: knowledge loaded, store reachable")
+    async def readyz(request: Request) -> Response:
+        store: Store | None = getattr(request.app.state, "store", None)
+        store_ok = store is not None and await run_in_threadpool(store.ping)
+        body = {
+            "status": "ready" if store_ok else "not ready",
+            "knowledge_version": knowledge.version,
+            "store": "reachable" if store_ok else "unreachable",
+        }
+        return JsonResponse(body, status_code=200 if store_ok else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
+
+    app.include_router(admin_router(lambda: app.state.store, settings))
+
+    return app
