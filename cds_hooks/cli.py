@@ -21,6 +21,7 @@ from .fhir_client import FhirFetcher
 from .logs import configure_logging
 from .models import Card
 from .settings import Settings
+from .store import Store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -136,6 +137,22 @@ def _hook_of(body: bytes) -> str:
         return "patient-view"
     hook = data.get("hook") if isinstance(data, dict) else None
     return hook if isinstance(hook, str) else "patient-view"
+
+
+database = typer.Typer(no_args_is_help=True, help="The store's schema (SQLite file or PostgreSQL).")
+app.add_typer(database, name="db")
+
+
+@database.command("upgrade")
+def database_upgrade() -> None:
+    """Migrate the store to the newest schema (the server also does this at start-up)."""
+    settings = Settings()
+    store = Store.open(settings.effective_database_url)
+    try:
+        store.upgrade()
+    finally:
+        store.close()
+    typer.echo("store schema is up to date")
 
 
 def main() -> None:
