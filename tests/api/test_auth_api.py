@@ -12,22 +12,12 @@ from fastapi.testclient import TestClient
 
 from cds_hooks.app import create_app
 from cds_hooks.settings import Settings
-from tests.security.tokens import SigningKey, bearer, claims, ec_key, pinned_issuer, rsa_key
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.security.tokens import SigningKey, bearer, claims, ec_key, pinned_issuer
 
 SANDBOX = Path(__file__).parents[2] / "fixtures" / "sandbox"
 BASE = "http://testserver"
-
-
-@pytest.fixture(scope="module")
-def es384() -> SigningKey:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    return ec_key("ES384", ec.SECP384R1())
-
-
-@pytest.fixture(scope="module")
-def rs384() -> SigningKey:
-    return rsa_key("RS384")
 
 
 def make_client(tmp_path: Path, *keys: SigningKey, **settings: Any) -> TestClient:
@@ -87,8 +77,6 @@ def test_a_replayed_token_is_401(client: TestClient, es384: SigningKey) -> None:
 
 
 def test_token_from_an_untrusted_key_is_401(client: TestClient) -> None:
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     stranger = ec_key("ES384", ec.SECP384R1())
     assert call(client, stranger, aud=f"{BASE}/cds-services/order-sign").status_code == 401
 

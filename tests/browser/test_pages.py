@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -56,6 +55,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def outside_requests(page: Page, service: ServiceProcess) -> list[str]:
+    """Every URL the page asks for that is not on the service: EHR networks are closed, so it must stay empty."""
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url) if not r.url.startswith(service.base_url) else None)
+    return requested
+
+
 def issue_cards_and_dismiss_one(service: ServiceProcess) -> dict[str, Any]:
     """Real traffic: patient-views for a few scenarios (moved to today), then one card overridden."""
     issued: dict[str, Any] = {}
@@ -77,10 +84,10 @@ def issue_cards_and_dismiss_one(service: ServiceProcess) -> dict[str, Any]:
     return issued
 
 
-def test_dashboard_renders_charts_of_real_traffic(service: ServiceProcess, page: Page, tmp_path: Path) -> None:
+def test_dashboard_renders_charts_of_real_traffic(
+    service: ServiceProcess, page: Page, outside_requests: list[str], tmp_path: Path
+) -> None:
     issued = issue_cards_and_dismiss_one(service)
-    outside_requests: list[str] = []
-    page.on("request", lambda r: outside_requests.append(r.url) if not r.url.startswith(service.base_url) else None)
 
     response = page.goto(f"{service.base_url}/dashboard")
     assert response is not None and response.status == 200
@@ -98,9 +105,9 @@ def test_dashboard_renders_charts_of_real_traffic(service: ServiceProcess, page:
     assert outside_requests == [], "the dashboard must load nothing from outside the service"
 
 
-def test_patient_handout_renders_as_a_printable_page(service: ServiceProcess, page: Page, tmp_path: Path) -> None:
-    outside_requests: list[str] = []
-    page.on("request", lambda r: outside_requests.append(r.url) if not r.url.startswith(service.base_url) else None)
+def test_patient_handout_renders_as_a_printable_page(
+    service: ServiceProcess, page: Page, outside_requests: list[str], tmp_path: Path
+) -> None:
     response = page.goto(f"{service.base_url}/handouts/electrolytes")
     assert response is not None and response.status == 200
     page.screenshot(path=str(tmp_path / "handout.png"), full_page=True)

@@ -19,16 +19,6 @@ from .verifying import MakeVerifier
 
 
 @pytest.fixture(scope="session")
-def es384() -> SigningKey:
-    return ec_key("ES384", ec.SECP384R1())
-
-
-@pytest.fixture(scope="session")
-def rs384() -> SigningKey:
-    return rsa_key("RS384")
-
-
-@pytest.fixture(scope="session")
 def es256() -> SigningKey:
     return ec_key("ES256", ec.SECP256R1())
 

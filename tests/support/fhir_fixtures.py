@@ -10,7 +10,6 @@ from __future__ import annotations
 import select
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from .processes import wait_until_ok
 
 SERVER_SCRIPT = Path(__file__).with_name("fhir_server.py")
 DEFAULT_DATA = Path(__file__).parents[1] / "fhir" / "data"
@@ -84,7 +85,7 @@ def running_fhir_server(*data: Path, token: str | None = None) -> Iterator[FhirT
         if not first_line.startswith("listening on "):
             raise RuntimeError(f"FHIR test server did not start (exit code {process.poll()})")
         server = FhirTestServer(port=int(first_line.split()[-1]), token=token)
-        _wait_until_healthy(server, process)
+        wait_until_ok(f"{server.origin}/_control/health", process, timeout=STARTUP_SECONDS, name="FHIR test server")
         yield server
     finally:
         process.terminate()
@@ -93,20 +94,6 @@ def running_fhir_server(*data: Path, token: str | None = None) -> Iterator[FhirT
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _wait_until_healthy(server: FhirTestServer, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"FHIR test server exited with code {process.returncode}")
-        try:
-            if httpx.get(f"{server.origin}/_control/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"FHIR test server did not answer within {STARTUP_SECONDS} s")
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from .processes import wait_until_ok
 
 STARTUP_SECONDS = 30.0
 
@@ -44,7 +43,7 @@ def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1)
         )
         service = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
         try:
-            _wait_until_ready(service)
+            wait_until_ok(f"{service.base_url}/readyz", process, timeout=STARTUP_SECONDS, name="service", output=service.logs)
             yield service
         finally:
             stop(process)
@@ -57,17 +56,3 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def _wait_until_ready(service: ServiceProcess) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"service exited with {service.process.returncode}:\n{service.logs()}")
-        try:
-            if httpx.get(f"{service.base_url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"service not ready within {STARTUP_SECONDS} s:\n{service.logs()}")
