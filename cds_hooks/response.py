@@ -42,7 +42,7 @@ def render_card(draft: CardDraft, *, knowledge_version: str, base_url: str) -> C
             Link(label="Patient handout (printable)", url=f"{base_url.rstrip('/')}/handouts/{draft.handout_topic}",
                  type="absolute")
         )
-    if draft.guideline:
+    if draft.guideline and draft.guideline.url != draft.source.url:  # the EHR already shows source.url
         links.append(Link(label=draft.guideline.label, url=draft.guideline.url, type="absolute"))
     return Card(
         uuid=_new_uuid(),

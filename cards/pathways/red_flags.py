@@ -46,7 +46,8 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     if tetany:
         flags.append("tetany")
     if severe_labs:
-        flags.append("severely low calcium/magnesium")
+        minerals = sorted({"magnesium" if lab.analyte is Analyte.MAGNESIUM else "calcium" for lab in severe_labs})
+        flags.append(f"severely low {' and '.join(minerals)}")
     if tetany or severe_labs:
         advice.append("Tetany or severely low calcium or magnesium: emergency replacement with cardiac monitoring; "
                       "check for laryngospasm, seizures and QT prolongation.")

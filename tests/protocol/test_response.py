@@ -77,6 +77,11 @@ def test_handout_and_guideline_become_absolute_links_on_our_base_url() -> None:
     ]
 
 
+def test_guideline_that_is_the_source_is_not_linked_twice() -> None:
+    card = render_card(draft(guideline=SOURCE), knowledge_version="v", base_url="https://x")
+    assert card.links is None
+
+
 def test_override_reasons_are_codings_with_display() -> None:
     card = render_card(
         draft(override_reasons=(OverrideReason("patient-declined", "Patient declined"),)),
