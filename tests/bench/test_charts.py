@@ -26,6 +26,7 @@ PROMISED = {SMALL: 30, MEDIUM: 300, LARGE: 1500}
 def test_chart_carries_the_promised_number_of_resources(size: ChartSize) -> None:
     count = resource_count(hook_request(size, today=TODAY))
 
+    assert count == size.resources
     assert PROMISED[size] * 0.8 <= count <= PROMISED[size] * 1.2
 
 

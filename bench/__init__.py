@@ -1,0 +1,1 @@
+"""Benchmarks of facial-twitch-cds: latency, throughput, memory and fallback fetching (`make bench`)."""
