@@ -82,21 +82,26 @@ def _codes(concept: CodeableConcept | None) -> tuple[tuple[str, str], ...]:
     return tuple((c.system, c.code) for c in concept.coding or () if c.system and c.code)
 
 
-def _status(concept: CodeableConcept | None) -> str | None:
-    if concept is None:
-        return None
-    return next((c.code for c in concept.coding or () if c.code), None)
+def _status(concept: Any) -> str | None:
+    """The first code of a raw status CodeableConcept (read before validating, so resolved or refuted
+    Conditions, common in long histories, are never validated at all)."""
+    codings = concept.get("coding") if is_mapping(concept) else None
+    for coding in codings if isinstance(codings, list) else ():
+        code = coding.get("code") if is_mapping(coding) else None
+        if isinstance(code, str) and code:
+            return code
+    return None
 
 
 def _condition_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: ResourceReader,
                     terminology: Terminology) -> CodedFact | None:
-    condition = reader.read(Condition, raw)
-    if condition is None:
-        return None
-    clinical = _status(condition.clinicalStatus)
-    if _status(condition.verificationStatus) in EXCLUDED_VERIFICATION_STATUSES:
+    clinical = _status(raw.get("clinicalStatus"))
+    if _status(raw.get("verificationStatus")) in EXCLUDED_VERIFICATION_STATUSES:
         return None
     if clinical is not None and clinical not in ACTIVE_CLINICAL_STATUSES:
+        return None
+    condition = reader.read(Condition, raw)
+    if condition is None:
         return None
     onset = condition.onsetDateTime or (condition.onsetPeriod.start if condition.onsetPeriod else None)
     return CodedFact(
