@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+.PHONY: run test fuzz install bench clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
@@ -14,6 +14,12 @@ run: $(STAMP)
 test: $(STAMP)
 	tools/ensure-test-services.sh
 	$(BIN)/python -m pytest
+
+# `make fuzz`: the hardening tests in their deep profile (thousands of generated requests; a few minutes).
+# `make test` runs the same tests with a quick profile.
+fuzz: $(STAMP)
+	tools/ensure-test-services.sh
+	FTCDS_FUZZ=deep $(BIN)/python -m pytest tests/hardening
 
 install: $(STAMP)
 

@@ -226,24 +226,26 @@ class Terminology:
         if not is_mapping(codeable):
             return _NOTHING
         found = _NOTHING
-        codings = codeable.get("coding")
-        for coding in codings if isinstance(codings, list) else ():
+        raw_codings = codeable.get("coding")
+        codings = raw_codings if isinstance(raw_codings, list) else []
+        for coding in codings:
             if is_mapping(coding):
                 key = (coding.get("system"), coding.get("code"))
+                if not (isinstance(key[0], str) and isinstance(key[1], str)):
+                    continue  # nothing else can match a value set, and a list or object cannot key the memo
                 hit = self._memo.get(key)
                 if hit is None:
                     hit = self._remember(key)
                 if hit:
                     found = found | hit
         if with_text:
-            for text in (codeable.get("text"), *(c.get("display") for c in codings or () if is_mapping(c))):
+            for text in (codeable.get("text"), *(c.get("display") for c in codings if is_mapping(c))):
                 if isinstance(text, str):
                     found = found | self.match_text(text)
         return found
 
-    def _remember(self, key: tuple[Any, Any]) -> frozenset[Concept]:
-        system, code = key
-        hit = self.match_coding(system, code) if isinstance(system, str) and isinstance(code, str) else _NOTHING
+    def _remember(self, key: tuple[str, str]) -> frozenset[Concept]:
+        hit = self.match_coding(*key)
         if len(self._memo) < _MEMO_LIMIT:
             self._memo[key] = hit
         return hit

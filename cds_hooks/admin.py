@@ -68,6 +68,8 @@ def _admin_guard(settings: Settings) -> Callable[[HTTPAuthorizationCredentials |
 def _load(store: Store, start: date | None, end: date | None, service: str | None) -> Analytics:
     """Analytics for the requested days; by default the last 30 days up to today (UTC)."""
     end = end or datetime.now(UTC).date()
+    if not date.min + timedelta(days=DEFAULT_DAYS) <= end < date.max:
+        raise HTTPException(400, "end is out of range")  # the date arithmetic below and in the store would overflow
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise HTTPException(400, "start must not be after end")

@@ -24,16 +24,19 @@ from starlette.concurrency import run_in_threadpool
 
 from cards import load_knowledge
 
+from . import openapi
 from .admin import admin_router
 from .engine import CdsEngine, validation_messages
 from .errors import BadRequest, CdsError, NotAuthenticated, PayloadTooLarge, PrefetchUnavailable
 from .feedback_loop import FeedbackLoop, id_hash_secret, suppression_policy
 from .fhir_client import FhirFetcher
 from .handouts import render_handout_page
+from .json_limits import parse_json_object
 from .json_response import JsonResponse
 from .metrics import exposition, observe_hook_call
 from .models import FeedbackRequest
 from .security import TokenVerifier, expected_audience
+from .services import build_services
 from .settings import AuthMode, Settings
 from .store import IssuedCardRecorder, Store
 
@@ -132,13 +135,13 @@ def create_app(
             return
         await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
 
-    @app.get("/cds-services", summary="CDS Hooks discovery")
+    @app.get("/cds-services", summary="CDS Hooks discovery", openapi_extra=openapi.DISCOVERY)
     async def discovery(request: Request) -> Any:
         if settings.discovery_requires_auth:
             await authenticate(request)
         return request.app.state.engine.discovery().model_dump(exclude_none=True)
 
-    @app.post("/cds-services/{service_id}", summary="Call a CDS service")
+    @app.post("/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=openapi.HOOK_CALL)
     async def call_service(service_id: str, request: Request) -> Response:
         started = time.perf_counter()
         engine: CdsEngine = request.app.state.engine
@@ -176,14 +179,15 @@ def create_app(
             log.info("hook call", extra={"fields": fields})
             observe_hook_call(fields)
 
-    @app.post("/cds-services/{service_id}/feedback", summary="Feedback on cards")
+    @app.post("/cds-services/{service_id}/feedback", summary="Feedback on cards", openapi_extra=openapi.FEEDBACK)
     async def feedback(service_id: str, request: Request) -> Response:
         engine: CdsEngine = request.app.state.engine
         engine.service(service_id)
         body = await read_body(request, settings.max_body_bytes)
         await authenticate(request)
+        document = parse_json_object(body, max_depth=settings.max_json_depth)
         try:
-            parsed = FeedbackRequest.model_validate_json(body)
+            parsed = FeedbackRequest.model_validate(document)
         except ValidationError as exc:
             raise BadRequest("invalid feedback", details=validation_messages(exc)) from None
         results = await request.app.state.loop.save_feedback(service_id, parsed)
@@ -191,18 +195,23 @@ def create_app(
         log.info("feedback", extra={"fields": {"service": service_id, "items": len(parsed.feedback), **statuses}})
         return JsonResponse({"feedback": [{"card": r.card_uuid, "status": r.status} for r in results]})
 
-    @app.get("/handouts/{topic}", response_class=HTMLResponse, summary="Printable patient handout")
+    @app.get(
+        "/handouts/{topic}",
+        response_class=HTMLResponse,
+        summary="Printable patient handout",
+        openapi_extra=openapi.HANDOUT,
+    )
     async def handout(topic: str) -> Response:
         page = knowledge.handout(topic)
         if page is None:
             return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No such handout.</p>", status_code=404)
         return HTMLResponse(render_handout_page(page, knowledge.version))
 
-    @app.get("/healthz", summary="Liveness")
+    @app.get("/healthz", summary="Liveness", openapi_extra=openapi.LIVENESS)
     async def healthz() -> Any:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Readiness: knowledge loaded, store reachable")
+    @app.get("/readyz", summary="Readiness: knowledge loaded, store reachable", openapi_extra=openapi.READINESS)
     async def readyz(request: Request) -> Response:
         store: Store | None = getattr(request.app.state, "store", None)
         store_ok = store is not None and await run_in_threadpool(store.ping)
@@ -218,6 +227,7 @@ def create_app(
         body, content_type = exposition()
         return Response(body, media_type=content_type)
 
-    app.include_router(admin_router(lambda: app.state.store, settings))
+    app.include_router(admin_router(lambda: app.state.store, settings), responses=openapi.ADMIN_RESPONSES)
+    openapi.describe_wire(app, build_services(knowledge).keys())
 
     return app

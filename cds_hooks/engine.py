@@ -7,6 +7,7 @@ render.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -14,19 +15,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from cards import Evaluation, Knowledge, OrderContext
 
-from .errors import BadRequest, UnknownService
+from .errors import BadRequest, PayloadTooLarge, UnknownService
 from .feedback_loop import FeedbackLoop
 from .fhir_client import FhirFetcher
+from .json_limits import parse_json_object
 from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, HookRequest, PatientContext
 from .prefetch import ResolvedPrefetch, resolve_prefetch
 from .response import render_card
 from .services import CdsService, build_services
 from .settings import Settings
+
+
+_HEADER_SAFE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 def validation_messages(error: ValidationError, prefix: str = "") -> list[str]:
@@ -66,9 +70,13 @@ def _timed(timings: dict[str, float], stage: str):  # type: ignore[no-untyped-de
         timings[stage] = round((time.perf_counter() - start) * 1000, 3)
 
 
-def _draft_orders(context: PatientContext) -> list[dict[str, Any]]:
+def _draft_order_entries(context: PatientContext) -> list[Any]:
     bundle = getattr(context, "draftOrders", None) or {}
-    entries = bundle.get("entry") or []
+    return bundle.get("entry") or []
+
+
+def _draft_orders(context: PatientContext) -> list[dict[str, Any]]:
+    entries = _draft_order_entries(context)
     return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
 
 
@@ -104,22 +112,23 @@ class CdsEngine:
 
     def parse(self, service: CdsService, body: bytes) -> HookCall:
         """Validate a request body for `service`; every problem becomes a `BadRequest` naming the field."""
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
-        if not isinstance(data, dict):
-            raise BadRequest("request body must be a JSON object")
+        data = parse_json_object(body, max_depth=self.settings.max_json_depth)
         try:
             request = HookRequest.model_validate(data)
         except ValidationError as exc:
             raise BadRequest("invalid CDS Hooks request", details=validation_messages(exc)) from None
         if request.hook != service.hook:
             raise BadRequest(f"service {service.id!r} handles hook {service.hook!r}, not {request.hook!r}")
+        if request.fhirAuthorization and not _HEADER_SAFE_TOKEN.fullmatch(request.fhirAuthorization.access_token):
+            # It would go into an HTTP header: no spaces, no line breaks, nothing but printable ASCII.
+            raise BadRequest("fhirAuthorization.access_token cannot be sent as a bearer token")
         try:
             context = CONTEXT_MODELS[service.hook].model_validate(request.context)
         except ValidationError as exc:
             raise BadRequest(f"invalid context for {service.hook}", details=validation_messages(exc, "context")) from None
+        if len(_draft_order_entries(context)) > self.settings.fetch_max_entries:
+            # Refused rather than cut short: an order left out would silently escape the safety checks.
+            raise PayloadTooLarge(f"draftOrders holds more than {self.settings.fetch_max_entries} entries")
         return HookCall(service, request, context)
 
     def fetch_timeout(self, started: float) -> float:

@@ -6,7 +6,7 @@ are serialized without `None`, so no element is ever null; empty optional lists 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -209,6 +209,10 @@ class FeedbackItem(_Inbound):
     def _timezone_required(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("outcomeTimestamp must carry a time zone (RFC 3339, UTC)")
+        try:
+            value.astimezone(UTC)  # the store keys feedback on the UTC time; year 1 or 9999 may not convert
+        except OverflowError:
+            raise ValueError("outcomeTimestamp is out of range") from None
         return value
 
 

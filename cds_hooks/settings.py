@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    max_json_depth: int = Field(
+        default=64, gt=0, le=1000, description="Deepest nesting of objects and arrays accepted in a request body."
+    )
 
     # Security
     auth: AuthMode = AuthMode.required

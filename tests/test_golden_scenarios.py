@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from cds_hooks.app import create_app
 from cds_hooks.settings import Settings
 from tests.scenarios import Scenario, load_rule_ids, load_scenarios
+from tests.support.cds_responses import empty_values
 
 SCENARIOS = load_scenarios()
 MINIMUM_SCENARIOS = 28
@@ -20,19 +21,6 @@ SUMMARY_LIMIT = 140
 INDICATORS = {"info", "warning", "critical"}
 
 CallHook = Callable[[Scenario], dict[str, Any]]
-
-
-def empty_values(value: Any, path: str = "$") -> Iterator[str]:
-    """JSON paths of every null, "", [] or {} inside `value` (CDS Hooks forbids them; `"cards": []` is exempt)."""
-    if value is None or value in ("", [], {}):
-        yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not (path == "$" and key == "cards" and item == []):
-                yield from empty_values(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from empty_values(item, f"{path}[{index}]")
 
 
 def rule_id(card: dict[str, Any]) -> str:

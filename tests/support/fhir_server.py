@@ -23,6 +23,7 @@ every test at once: `http://127.0.0.1:<port>/fhir;fault=500;delay-ms=100;run=abc
     delay-ms=N     wait N ms before answering each request (default: `--delay-ms`)
     fault=MODE     misbehave (default: `--fault`), MODE being one of
         500            answer 500 with an OperationOutcome
+        401, 403, 404  answer that status with an OperationOutcome (refused, forbidden, not found)
         outcome        answer 200 with an OperationOutcome
         invalid-json   answer 200 with a truncated JSON body
         not-fhir       answer 200 with JSON that is not a FHIR resource
@@ -71,7 +72,10 @@ CAPABILITY_STATEMENT = {
     "fhirVersion": "4.0.1",
     "format": ["json"],
 }
-FAULTS = ("500", "outcome", "invalid-json", "not-fhir", "huge", "slow", "next-loop", "foreign-next", "redirect")
+FAULTS = (
+    "500", "401", "403", "404", "outcome", "invalid-json", "not-fhir", "huge", "slow", "next-loop", "foreign-next",
+    "redirect",
+)
 
 Resource = dict[str, Any]
 
@@ -302,6 +306,12 @@ def _replacement(request: Request, options: Options) -> Response | None:
     match options.fault:
         case "500":
             return fhir_response(500, outcome("exception", "simulated server failure"))
+        case "401":
+            return fhir_response(401, outcome("login", "simulated: token not accepted"))
+        case "403":
+            return fhir_response(403, outcome("forbidden", "simulated: scope does not allow this"))
+        case "404":
+            return fhir_response(404, outcome("not-found", "simulated: nothing here"))
         case "outcome":
             return fhir_response(200, outcome("processing", "simulated OperationOutcome with 200"))
         case "invalid-json":
