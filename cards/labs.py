@@ -116,13 +116,14 @@ def latest_lab(
     since: date,
     age_years: int | None,
 ) -> LabResult | None:
-    """The newest usable result for one analyte; results in unknown units are skipped and counted."""
+    """The newest usable result for one analyte; results in unknown units, or with a concentration of zero or
+    less (impossible: a data error, not a critically low value), are skipped and counted."""
     for observation, when in newest_first(raws, reader, since=since):
         quantity = observation.valueQuantity
         if quantity is None or quantity.value is None:
             continue
         factor = _factor(spec, quantity)
-        if factor is None:
+        if factor is None or quantity.value <= 0:
             reader.skip("Observation")
             continue
         value = float(quantity.value) * factor

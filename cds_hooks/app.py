@@ -5,6 +5,7 @@ Routes stay thin; the work is in `CdsEngine` (hook calls), `TokenVerifier` (EHR 
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
@@ -39,6 +40,7 @@ from .security import TokenVerifier, expected_audience
 from .services import build_services
 from .settings import AuthMode, Settings
 from .store import IssuedCardRecorder, Store
+from .unexpected_errors import UnexpectedErrors
 
 log = logging.getLogger("cds_hooks.request")
 
@@ -91,6 +93,12 @@ def create_app(
             app.state.loop = loop
             app.state.engine = CdsEngine(settings, knowledge, fetcher, today=today, loop=loop)
             app.state.verifier = TokenVerifier(settings, store)
+            # Everything loaded so far lives as long as the process: keep the collector from walking it again,
+            # and from running every few hundred allocations while a large body is parsed (bench: large-chart
+            # p99 from ~150 ms to ~50 ms, worker CPU per medium request from 12.6 to 7.3 ms).
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(20_000, 50, 100)
             if settings.auth is AuthMode.off:
                 log.warning("AUTHENTICATION IS OFF: any caller can invoke these services (FTCDS_AUTH=off)")
             try:
@@ -106,6 +114,7 @@ def create_app(
         lifespan=lifespan,
         default_response_class=JsonResponse,
     )
+    app.add_middleware(UnexpectedErrors)  # added first, so it runs inside CORS
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -164,6 +173,7 @@ def create_app(
                 cards=len(result.rule_ids),
                 rules=result.rule_ids,
                 prefetch=result.prefetch.sources,
+                suppressed_rules=result.held_back,
                 skipped_resources=dict(result.evaluation.skipped_resources),
                 fetch_errors=result.prefetch.fetch_errors,
             )

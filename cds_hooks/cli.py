@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from .engine import CdsEngine, HookResult
 from .errors import CdsError
 from .fhir_client import FhirFetcher
 from .logs import configure_logging
+from .metrics import MULTIPROCESS_ENV
 from .models import Card
 from .settings import Settings
 from .store import Store
@@ -47,6 +50,12 @@ def serve(
     """Serve the CDS Hooks endpoints with uvicorn."""
     settings = Settings()
     configure_logging(settings.log_level)
+    if workers > 1 and MULTIPROCESS_ENV not in os.environ:
+        # Each worker counts on its own; a shared directory lets /metrics add every worker's numbers up.
+        metrics_dir = settings.data_dir.resolve() / f"prometheus-{os.getpid()}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROCESS_ENV] = str(metrics_dir)
     uvicorn.run(
         "cds_hooks.asgi:app",
         host=host,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -87,12 +88,17 @@ def override(card: dict[str, Any], reason: str) -> dict[str, Any]:
     }
 
 
-def test_overridden_card_is_quiet_for_that_patient_until_the_window_ends(client: TestClient, clock: Clock) -> None:
+def test_overridden_card_is_quiet_for_that_patient_until_the_window_ends(
+    client: TestClient, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     card = cards_by_rule(client, "patient-a")[MAGNESIUM_RULE]
     assert card["indicator"] != "critical"
     assert send_feedback(client, override(card, "already-addressed")) == "stored"
 
-    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-a")
+    with caplog.at_level(logging.INFO, logger="cds_hooks.request"):
+        assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-a")
+    [call] = [r for r in caplog.records if r.getMessage() == "hook call"]
+    assert call.fields["suppressed_rules"] == [MAGNESIUM_RULE]  # type: ignore[attr-defined]
     assert MAGNESIUM_RULE in cards_by_rule(client, "patient-b"), "another patient must be unaffected"
 
     clock.now += timedelta(days=29)

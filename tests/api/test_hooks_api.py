@@ -188,3 +188,20 @@ def test_handout_is_a_self_contained_page(client: TestClient) -> None:
     assert "<!DOCTYPE html>" in page.text
     assert "http://" not in page.text.replace('xmlns="http://www.w3.org', "")
     assert client.get("/handouts/no-such-topic").status_code == 404
+
+
+def test_unexpected_error_is_a_500_operation_outcome_a_browser_can_read(tmp_path: Path) -> None:
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path)
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+
+        def explode(service_id: str) -> None:
+            raise RuntimeError("a bug")
+
+        app.state.engine.service = explode
+        response = test_client.post(
+            "/cds-services/patient-view", json={}, headers={"Origin": "http://localhost:3000"}
+        )
+    assert_operation_outcome(response, 500, "internal error")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "a bug" not in response.text

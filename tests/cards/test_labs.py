@@ -58,6 +58,15 @@ def test_unknown_unit_is_skipped_counted_and_the_next_result_used() -> None:
     assert skipped == {"Observation": 1}
 
 
+@pytest.mark.parametrize("impossible", [0, -5])
+def test_a_concentration_of_zero_or_less_is_a_data_error_skipped_not_a_critical_low(impossible: float) -> None:
+    skipped: Counter = Counter()
+    result = _latest(Analyte.MAGNESIUM, lab("19123-9", impossible, "mg/dL", when="2026-11-20"),
+                     lab("19123-9", 2.0, "mg/dL", when="2026-11-01"), skipped=skipped)
+    assert result is not None and result.original == "2.0 mg/dL"
+    assert skipped == {"Observation": 1}
+
+
 def test_latest_result_wins_regardless_of_list_order() -> None:
     result = _latest(Analyte.POTASSIUM, lab("2823-3", 4.1, "mmol/L", when="2026-10-01"),
                      lab("2823-3", 3.1, "mmol/L", when="2026-11-20T08:30:00Z"),

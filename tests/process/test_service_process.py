@@ -83,7 +83,13 @@ def test_served_service_fetches_missing_data_from_a_real_fhir_server_and_verifie
     assert patient_id not in logs, "raw patient ids must never be logged"
 
 
-def test_concurrent_feedback_against_two_workers_is_stored_exactly_once(tmp_path: Path) -> None:
+def order_sign_request() -> dict[str, Any]:
+    body = json.loads((SCENARIOS_DIR.parent / "sandbox" / "order-sign-request.json").read_text())
+    body["prefetch"] = dict.fromkeys(["patient", "observations", "conditions", "medications"])
+    return body
+
+
+def test_two_workers_store_concurrent_feedback_exactly_once_and_add_up_their_metrics(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(data_dir)}
     items = [
@@ -98,9 +104,17 @@ def test_concurrent_feedback_against_two_workers_is_stored_exactly_once(tmp_path
             response.raise_for_status()
             return str(response.json()["feedback"][0]["status"])
 
+    def call_hook(_: int) -> int:
+        with httpx.Client(base_url=service.base_url, timeout=30) as client:
+            return client.post("/cds-services/order-sign", json=order_sign_request()).status_code
+
     with running_service(env, tmp_path / "service.log", workers=2) as service:
         with ThreadPoolExecutor(max_workers=24) as pool:
             statuses = list(pool.map(post, posts))
+            assert set(pool.map(call_hook, range(20))) == {200}
+        metrics = httpx.get(f"{service.base_url}/metrics").text
+    # Twenty calls spread over two workers: only metrics aggregated across workers add up to twenty.
+    assert 'ftcds_request_seconds_count{endpoint="hook",service="order-sign",status="200"} 20.0' in metrics
 
     assert len(statuses) == 600
     assert statuses.count("duplicate") == 300
