@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, Connection, Date, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Date, Select, Table, and_, func, select
 
 from .schema import feedback, issued_cards, suppressed_events
 
@@ -118,14 +118,21 @@ def _for_service(query: Select, service_column: ColumnElement[str], service_id: 
     return query.where(service_column == service_id) if service_id is not None else query
 
 
-def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
-    day = _day(issued_cards.c.issued_at)
+def _per_rule_and_day(
+    connection: Connection, table: Table, at: ColumnElement[datetime], start: date, end: date, service_id: str | None
+) -> list[tuple[str, str, date, int]]:
+    """Rows of `table` counted per rule, service and day of `at`."""
+    day = _day(at)
     query = (
-        select(issued_cards.c.rule_id, issued_cards.c.service_id, day, func.count())
-        .where(_in_range(issued_cards.c.issued_at, start, end))
-        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day)
+        select(table.c.rule_id, table.c.service_id, day, func.count())
+        .where(_in_range(at, start, end))
+        .group_by(table.c.rule_id, table.c.service_id, day)
     )
-    rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
+    return [(rule, service, on, n) for rule, service, on, n in connection.execute(_for_service(query, table.c.service_id, service_id))]
+
+
+def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
+    rows = _per_rule_and_day(connection, issued_cards, issued_cards.c.issued_at, start, end, service_id)
     return [_Tally(rule, service, on, Counts(issued=n)) for rule, service, on, n in rows]
 
 
@@ -159,11 +166,5 @@ def _feedback(connection: Connection, start: date, end: date, service_id: str | 
 
 
 def _suppressed(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
-    day = _day(suppressed_events.c.at)
-    query = (
-        select(suppressed_events.c.rule_id, suppressed_events.c.service_id, day, func.count())
-        .where(_in_range(suppressed_events.c.at, start, end))
-        .group_by(suppressed_events.c.rule_id, suppressed_events.c.service_id, day)
-    )
-    rows = connection.execute(_for_service(query, suppressed_events.c.service_id, service_id))
+    rows = _per_rule_and_day(connection, suppressed_events, suppressed_events.c.at, start, end, service_id)
     return [_Tally(rule, service, on, Counts(suppressed=n)) for rule, service, on, n in rows]
