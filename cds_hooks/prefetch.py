@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cards import ChartData
@@ -58,9 +58,9 @@ class ResolvedPrefetch:
     """The chart plus an account of how each key was obtained (for logs and metrics; never patient data)."""
 
     chart: ChartData
-    sources: dict[str, str] = field(default_factory=dict)  # key -> "prefetch" | "empty" | "fetched" | "missing"
-    fetch_errors: dict[str, str] = field(default_factory=dict)
-    truncated: list[str] = field(default_factory=list)
+    sources: dict[str, str]  # key -> "prefetch" | "empty" | "fetched" | "missing"
+    fetch_errors: dict[str, str]
+    truncated: list[str]
 
 
 def _is_operation_outcome(value: Any) -> bool:
@@ -126,14 +126,16 @@ async def resolve_prefetch(
     """Build the chart for one request, fetching missing keys concurrently; 412 if a required key is unobtainable."""
     values: dict[PrefetchKey, Any] = {}
     to_fetch: dict[str, tuple[PrefetchKey, FetchRequest]] = {}
-    resolved = ResolvedPrefetch(chart=ChartData(patient_id=""))
+    sources: dict[str, str] = {}
+    fetch_errors: dict[str, str] = {}
+    truncated: list[str] = []
     for key in keys:
         value, fetch = _plan(key, request)
         values[key] = value
         if fetch is not None:
             to_fetch[key.name] = (key, fetch)
         else:
-            resolved.sources[key.name] = "prefetch" if value is not None else "empty"
+            sources[key.name] = "prefetch" if value is not None else "empty"
 
     if to_fetch:
         outcomes = await _fetch(request, [fetch for _, fetch in to_fetch.values()], fetcher, timeout_s)
@@ -141,28 +143,27 @@ async def resolve_prefetch(
             outcome = outcomes[name]
             if outcome.error is None:
                 values[key] = outcome.resource
-                resolved.sources[name] = "fetched"
+                sources[name] = "fetched"
                 if outcome.truncated:
-                    resolved.truncated.append(name)
+                    truncated.append(name)
             elif fetch.partial is not None:
                 # Later pages of a Bundle the EHR sent failed: keep the pages we have, and say so.
-                resolved.sources[name] = "prefetch"
-                resolved.truncated.append(name)
+                sources[name] = "prefetch"
+                truncated.append(name)
             else:
-                resolved.fetch_errors[name] = outcome.error
-                resolved.sources[name] = "missing"
+                fetch_errors[name] = outcome.error
+                sources[name] = "missing"
 
-    missing = [k.name for k in keys if k.required and resolved.sources[k.name] == "missing"]
+    missing = [k.name for k in keys if k.required and sources[k.name] == "missing"]
     if missing:
-        raise PrefetchUnavailable({name: resolved.fetch_errors[name] for name in missing})
-    if resolved.fetch_errors:
+        raise PrefetchUnavailable({name: fetch_errors[name] for name in missing})
+    if fetch_errors:
         log.warning(
             "evaluating without optional data",
-            extra={"fields": {"missing_keys": sorted(resolved.fetch_errors), "errors": resolved.fetch_errors}},
+            extra={"fields": {"missing_keys": sorted(fetch_errors), "errors": fetch_errors}},
         )
-    patient_id = str(request.context.get("patientId", ""))
-    resolved.chart = _assemble(patient_id, values, max_entries)
-    return resolved
+    chart = _assemble(str(request.context.get("patientId", "")), values, max_entries)
+    return ResolvedPrefetch(chart, sources, fetch_errors, truncated)
 
 
 async def _fetch(

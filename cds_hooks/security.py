@@ -37,11 +37,10 @@ import jwt
 from .audience import expected_audience
 from .errors import NotAuthenticated
 from .jwks import FetchedKeys, JwksUnavailable, KeySource, PinnedKeys
-from .replay import MemoryReplayGuard, ReplayGuard
+from .replay import ReplayGuard
 from .settings import Settings
 
 __all__ = [
-    "MemoryReplayGuard",
     "ReplayGuard",
     "Rejection",
     "TokenVerifier",

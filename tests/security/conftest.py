@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cds_hooks.replay import MemoryReplayGuard, ReplayGuard
+from cds_hooks.replay import ReplayGuard
 from cds_hooks.security import TokenVerifier
 from cds_hooks.settings import Settings, TrustedIssuer
 
 from .jwks_server import JwksServer
+from .memory_guard import MemoryReplayGuard
 from .tokens import SigningKey, ec_key, rsa_key
 from .verifying import MakeVerifier
 

@@ -10,12 +10,16 @@ import time
 import httpx
 import pytest
 
-from cds_hooks.jwks import FETCH_TIMEOUT_SECONDS, MAX_JWKS_BYTES, REFETCH_INTERVAL_SECONDS
-from cds_hooks.replay import MemoryReplayGuard
+from cds_hooks.jwks import (
+    FETCH_TIMEOUT_SECONDS,
+    MAX_JWKS_BYTES,
+    REFETCH_INTERVAL_SECONDS,
+)
 from cds_hooks.security import Rejection, TokenVerifier
 from cds_hooks.settings import Settings, TrustedIssuer
 
 from .jwks_server import JwksServer, Reply
+from .memory_guard import MemoryReplayGuard
 from .tokens import AUDIENCE, ISSUER, SigningKey, bearer, key_set
 from .verifying import MakeVerifier, refusal
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cds_hooks.replay import MemoryReplayGuard
 from cds_hooks.security import Rejection
 
+from .memory_guard import MemoryReplayGuard
 from .tokens import AUDIENCE, ISSUER, SigningKey, bearer, claims, pinned_issuer, without
 from .verifying import MakeVerifier, refusal
 

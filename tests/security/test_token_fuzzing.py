@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_hooks.errors import NotAuthenticated
-from cds_hooks.replay import MemoryReplayGuard
 from cds_hooks.security import TokenVerifier
 from cds_hooks.settings import Settings
 
+from .memory_guard import MemoryReplayGuard
 from .tokens import AUDIENCE, ISSUER, b64url, bearer, ec_key, pinned_issuer
 
 FUZZ_KEY = ec_key("ES384", ec.SECP384R1())

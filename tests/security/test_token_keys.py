@@ -10,11 +10,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.utils import der_to_raw_signature
 
-from cds_hooks.replay import MemoryReplayGuard
 from cds_hooks.security import Rejection, TokenVerifier
-from cds_hooks.settings import SANDBOX_ISSUER, SANDBOX_JWKS_FILE, Settings, TrustedIssuer
+from cds_hooks.settings import (
+    SANDBOX_ISSUER,
+    SANDBOX_JWKS_FILE,
+    Settings,
+    TrustedIssuer,
+)
 
 from .jwks_server import JwksServer, Reply
+from .memory_guard import MemoryReplayGuard
 from .tokens import (
     AUDIENCE,
     ISSUER,
