@@ -20,31 +20,22 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
-from .facts import BasisRow, ChartFacts, CodedFact, Demographics, KidneyFunction, LabResult, Measurement
+from .facts import BasisRow, ChartFacts, CodedFact, Demographics, KidneyFunction, Measurement
 from .fhir_reading import ResourceReader, as_date, reference
-from .labs import code_label, latest_lab, latest_measurement, newest_first
+from .lab_reading import LAB_CONCEPTS, read_labs
+from .labs import code_label, latest_measurement, newest_first
 from .model import ChartData
 from .terminology import SYSTEM_NAMES, Concept, Terminology, is_mapping
 from .thresholds import (
-    ANALYTES,
     EGFR_CKD_BELOW,
     EGFR_SEVERE_CKD_BELOW,
     KIDNEY_FUNCTION_WINDOW_DAYS,
     PREGNANCY_TEST_WINDOW_DAYS,
-    Analyte,
 )
 
 ACTIVE_CLINICAL_STATUSES = frozenset({"active", "recurrence", "relapse"})
 EXCLUDED_VERIFICATION_STATUSES = frozenset({"refuted", "entered-in-error"})
 EXCLUDED_FINDING_STATUSES = frozenset({"entered-in-error", "cancelled"})
-
-LAB_CONCEPTS: Mapping[Analyte, Concept] = {
-    Analyte.MAGNESIUM: Concept.LAB_MAGNESIUM,
-    Analyte.POTASSIUM: Concept.LAB_POTASSIUM,
-    Analyte.SODIUM: Concept.LAB_SODIUM,
-    Analyte.CALCIUM_TOTAL: Concept.LAB_CALCIUM_TOTAL,
-    Analyte.CALCIUM_IONIZED: Concept.LAB_CALCIUM_IONIZED,
-}
 
 _POSITIVE_WORDS = frozenset({"positive", "pregnant", "detected", "reactive"})
 _NEGATING_WORDS = frozenset({"negative", "not", "no", "non", "none"})
@@ -256,13 +247,8 @@ def read_chart(
     demographics = _demographics(chart.patient, reader, today)
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,
                                          Concept.PREGNANCY_TEST))
-    since = today - timedelta(days=lab_recency_days)
-    labs: dict[Analyte, LabResult] = {}
-    for analyte, concept in LAB_CONCEPTS.items():
-        result = latest_lab(ANALYTES[analyte], buckets[concept], reader, since=since,
-                            age_years=demographics.age_years)
-        if result is not None:
-            labs[analyte] = result
+    lab_facts = read_labs(buckets, reader, since=today - timedelta(days=lab_recency_days), today=today,
+                          age_years=demographics.age_years)
     kidney_since = today - timedelta(days=max(KIDNEY_FUNCTION_WINDOW_DAYS, lab_recency_days))
     egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR")
 
@@ -274,8 +260,9 @@ def read_chart(
         twitching=tuple(twitching),
         conditions=tuple(active_conditions),
         medications=tuple(medications),
-        labs=labs,
-        albumin=latest_measurement(buckets[Concept.LAB_ALBUMIN], reader, since=since, name="Albumin"),
+        labs=lab_facts.labs,
+        albumin=lab_facts.albumin,
         kidney=_kidney(active_conditions, egfr),
         pregnancy=_pregnancy(active_conditions, buckets[Concept.PREGNANCY_TEST], reader, terminology, today),
+        lab_notes=lab_facts.notes,
     )
