@@ -195,3 +195,32 @@ def test_a_verbose_unit_text_cannot_push_the_summary_over_the_limit(knowledge) -
     card = card_for(patient_view(knowledge, twitching(), verbose), "electrolyte.magnesium.low")
     assert "0.45 mmol/L" in card.summary and len(card.summary) < 140
     assert "milligrams per decilitre" in card.detail
+
+
+@pytest.mark.parametrize(
+    ("others", "sentence"),
+    [
+        ((lab("2823-3", 3.2, "mmol/L"),), "Potassium is also low: correct magnesium first, otherwise it will"),
+        ((lab("17861-6", 8.0, "mg/dL"),), "Calcium is also low: correct magnesium first, otherwise it will"),
+        ((lab("2823-3", 3.2, "mmol/L"), lab("17861-6", 8.0, "mg/dL")),
+         "Potassium and calcium are also low: correct magnesium first, otherwise they will"),
+    ],
+)
+def test_magnesium_card_names_exactly_which_other_electrolyte_is_low(knowledge, others, sentence) -> None:
+    card = card_for(patient_view(knowledge, twitching(), lab("19123-9", 1.5, "mg/dL"), *others),
+                    "electrolyte.magnesium.low")
+    assert sentence in card.detail
+
+
+def test_an_unreadable_unit_is_named_on_the_card_of_that_analyte(knowledge) -> None:
+    unreadable = lab("19123-9", 1.1, "mmol/kg<b>", when="2026-11-22", id="odd")
+    card = card_for(patient_view(knowledge, twitching(), unreadable, lab("19123-9", 1.5, "mg/dL")),
+                    "electrolyte.magnesium.low")
+    assert "could not be read" in card.detail and "Observation/odd" in card.detail
+    assert "mmol/kg&lt;b&gt;" in card.detail
+
+
+def test_an_unreadable_unit_without_any_usable_lab_is_named_on_the_panel_card(knowledge) -> None:
+    card = card_for(patient_view(knowledge, twitching(), lab("2823-3", 3.0, "mval/L", id="k-odd")),
+                    "electrolyte.panel.missing")
+    assert "value 3.0, unit mval/L" in card.detail and "Observation/k-odd" in card.detail

@@ -174,3 +174,42 @@ def test_ionized_calcium_low_below_1_15() -> None:
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.10, "mmol/L")).severity is Severity.MILD
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.16, "mmol/L")).severity is None
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 0.7, "mmol/L")).severity is Severity.SEVERE
+
+
+# Independently computed: molar masses Mg 24.305, Ca 40.078, K 39.098, Na 22.99 g/mol (IUPAC standard atomic weights).
+@pytest.mark.parametrize(
+    ("analyte", "loinc", "value", "unit", "expected_mmol"),
+    [
+        (Analyte.MAGNESIUM, "19123-9", 19.0, "mg/L", 19.0 / 24.305),
+        (Analyte.MAGNESIUM, "2601-3", 820, "umol/L", 0.82),
+        (Analyte.MAGNESIUM, "2601-3", 820, "µmol/L", 0.82),
+        (Analyte.CALCIUM_TOTAL, "17861-6", 92, "mg/L", 92 / 40.078),
+        (Analyte.CALCIUM_TOTAL, "2000-8", 2310, "umol/L", 2.31),
+        (Analyte.CALCIUM_IONIZED, "1995-0", 1150, "umol/L", 1.15),
+        (Analyte.POTASSIUM, "2823-3", 152.5, "mg/L", 152.5 / 39.098),
+        (Analyte.SODIUM, "2951-2", 3104, "mg/L", 3104 / 22.99),
+        (Analyte.SODIUM, "2951-2", 138, "meq/L", 138),
+    ],
+)
+def test_every_legal_unit_converts(analyte, loinc, value, unit, expected_mmol) -> None:
+    result = _latest(analyte, lab(loinc, value, unit))
+    assert result is not None and result.value == pytest.approx(expected_mmol, rel=1e-9)
+
+
+def test_unit_text_alone_is_enough() -> None:
+    result = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.5, "mg/dl"))
+    assert result is not None and result.severity is Severity.MILD
+
+
+def test_reported_precision_is_kept() -> None:
+    assert _latest(Analyte.MAGNESIUM, lab("19123-9", 2.0, "mg/dL")).original == "2.0 mg/dL"
+
+
+def test_range_is_shown_as_the_lab_sent_it_beside_the_conversion() -> None:
+    row = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.5, "mg/dL", low=1.70, high=2.30)).basis_row()
+    assert row.reference_range == "1.7-2.3 mg/dL (= 0.7-0.95 mmol/L; reporting lab)"
+
+
+def test_default_range_is_shown_in_its_source_unit_too() -> None:
+    row = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.5, "mg/dL")).basis_row()
+    assert row.reference_range.startswith("1.7-2.3 mg/dL (= 0.7-0.95 mmol/L; default: adult")
