@@ -32,13 +32,7 @@ _INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
 
 
 def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
-    fetcher = FhirFetcher(
-        http,
-        max_pages=settings.fetch_max_pages,
-        max_entries=settings.fetch_max_entries,
-        max_response_bytes=settings.fetch_max_response_bytes,
-    )
-    return CdsEngine(settings, load_knowledge(), fetcher, today=today)
+    return CdsEngine(settings, load_knowledge(), FhirFetcher.from_settings(http, settings), today=today)
 
 
 @app.command()

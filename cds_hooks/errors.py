@@ -53,7 +53,11 @@ class NotAuthenticated(CdsError):
 
 
 class PrefetchUnavailable(CdsError):
-    """Data a service needs was neither prefetched nor obtainable from the FHIR server (spec: 412)."""
+    """Data a service needs was neither prefetched nor obtainable from the FHIR server (spec: 412).
+
+    The answer names each key as "unavailable" only: why (refused connection, timeout, HTTP status) would let a
+    caller who chooses `fhirServer` scan the networks we reach. The reasons go to our log (`fetch_errors`).
+    """
 
     status_code = 412
     issue_code = "incomplete"
@@ -61,6 +65,6 @@ class PrefetchUnavailable(CdsError):
     def __init__(self, fetch_errors: dict[str, str]) -> None:
         super().__init__(
             "required FHIR data could not be obtained: " + ", ".join(sorted(fetch_errors)),
-            details=[f"{key}: {reason}" for key, reason in sorted(fetch_errors.items())],
+            details=[f"{key}: unavailable" for key in sorted(fetch_errors)],
         )
         self.fetch_errors = fetch_errors

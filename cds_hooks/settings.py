@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=64, gt=0, le=1000, description="Deepest nesting of objects and arrays accepted in a request body."
     )
+    max_json_string_chars: int = Field(
+        default=100_000, gt=0, description="Longest string (key or value) accepted anywhere in a request body."
+    )
 
     # Security
     auth: AuthMode = AuthMode.required
@@ -81,6 +84,9 @@ class Settings(BaseSettings):
     fetch_max_pages: int = Field(default=5, gt=0)
     fetch_max_entries: int = Field(default=5000, gt=0)
     fetch_max_response_bytes: int = Field(default=20_000_000, gt=0)
+    fetch_max_request_bytes: int = Field(
+        default=40_000_000, gt=0, description="Bytes all fallback fetches of one hook call may read together."
+    )
 
     # Clinical knowledge
     lab_recency_days: int = Field(default=90, gt=0)

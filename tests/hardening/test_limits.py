@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from cds_hooks.app import create_app
-from cds_hooks.json_limits import exceeds_depth
+from cds_hooks.json_limits import limit_exceeded
 from cds_hooks.settings import Settings
 from tests.scenarios import SCENARIOS_DIR, load_scenario
 from tests.support.cds_responses import assert_operation_outcome
@@ -115,6 +115,10 @@ def test_beyond_what_orjson_parses_is_still_a_clear_400(client: TestClient) -> N
     response = client.post("/cds-services/patient-view", content=with_extension(CHART.request, 2000))
     assert response.status_code == 400
     assert "not valid JSON" in diagnostics(response)
+
+
+def exceeds_depth(document: Any, max_depth: int) -> bool:
+    return limit_exceeded(document, max_depth=max_depth, max_string_chars=10**9) is not None
 
 
 def test_the_depth_check_counts_levels_exactly() -> None:

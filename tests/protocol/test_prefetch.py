@@ -157,12 +157,13 @@ async def test_required_key_missing_without_fhir_server_is_412() -> None:
     assert "conditions" in raised.value.message
 
 
-async def test_required_key_that_fails_to_fetch_is_412_naming_the_reason() -> None:
+async def test_required_key_that_fails_to_fetch_is_412_naming_it_unavailable_and_the_reason_only_internally() -> None:
     fetcher = RecordingFetcher({"conditions": FetchOutcome("conditions", None, "http 500", 1, False)})
     request = hook_request({"patient": PATIENT}, fhirServer="https://fhir.example.org")
     with pytest.raises(PrefetchUnavailable) as raised:
         await resolve(request, fetcher)
-    assert raised.value.details == ["conditions: http 500"]
+    assert raised.value.details == ["conditions: unavailable"]
+    assert raised.value.fetch_errors == {"conditions": "http 500"}
 
 
 async def test_optional_key_that_fails_to_fetch_leaves_the_chart_without_it() -> None:
