@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
+import anyio
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,14 @@ from . import openapi
 from .admin import admin_router
 from .cors import CORS_ALLOWED_HEADERS
 from .engine import CdsEngine, validation_messages
-from .errors import BadRequest, CdsError, NotAuthenticated, PayloadTooLarge, PrefetchUnavailable
+from .errors import (
+    BadRequest,
+    CdsError,
+    NotAuthenticated,
+    PayloadTooLarge,
+    PrefetchUnavailable,
+    RequestTimeout,
+)
 from .feedback_loop import FeedbackLoop, id_hash_secret, suppression_policy
 from .fhir_client import FhirFetcher
 from .handouts import render_handout_page
@@ -47,25 +55,31 @@ from .unexpected_errors import UnexpectedErrors
 log = logging.getLogger("cds_hooks.request")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) anything over `limit` bytes before reading it all into memory."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The request body, refusing (413) anything over `limit` bytes before reading it all into memory, and (408)
+    a body still incomplete after `timeout_s`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body over the {limit}-byte limit")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body over the {limit}-byte limit")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body over the {limit}-byte limit")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"request body not received within {timeout_s:g} s") from None
     return b"".join(chunks)
 
 
 def _error_response(error: CdsError) -> Response:
     if isinstance(error, NotAuthenticated):
         return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return JsonResponse(error.operation_outcome(), status_code=error.status_code)
+    headers = {"Retry-After": str(error.retry_after_seconds)} if error.retry_after_seconds is not None else None
+    return JsonResponse(error.operation_outcome(), status_code=error.status_code, headers=headers)
 
 
 def create_app(
@@ -77,6 +91,7 @@ def create_app(
     """Build the service. Tests may pin the clinical `today` and the feedback loop's `clock`; by default both
     are real time."""
     settings = settings or Settings()
+    settings.check_production_ready()
     knowledge = load_knowledge()
     services = build_services(knowledge)
     prefetch_keys = frozenset(key.name for service in services.values() for key in service.prefetch)
@@ -160,7 +175,7 @@ def create_app(
         try:
             service = engine.service(service_id)
             await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
-            body = await read_body(request, settings.max_body_bytes)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
             parse_start = time.perf_counter()
             call = engine.parse(service, body)
             fields["parse_ms"] = round((time.perf_counter() - parse_start) * 1000, 3)
@@ -197,10 +212,16 @@ def create_app(
         engine: CdsEngine = request.app.state.engine
         engine.service(service_id)
         await authenticate(request)
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
         document = parse_json_object(
             body, max_depth=settings.max_json_depth, max_string_chars=settings.max_json_string_chars
         )
+        items = document.get("feedback")
+        if isinstance(items, list) and len(items) > settings.feedback_max_items:
+            # Counted before validation: 25,000 items would cost seconds to validate and to write.
+            raise PayloadTooLarge(
+                f"feedback holds {len(items)} items; send at most {settings.feedback_max_items} per request"
+            )
         try:
             parsed = FeedbackRequest.model_validate(document)
         except ValidationError as exc:

@@ -14,6 +14,7 @@ class CdsError(Exception):
 
     status_code: int = 400
     issue_code: str = "invalid"  # http://hl7.org/fhir/issue-type
+    retry_after_seconds: int | None = None  # sent as `Retry-After` when the caller should simply try again
 
     def __init__(self, message: str, *, details: list[str] | None = None) -> None:
         super().__init__(message)
@@ -34,6 +35,13 @@ class BadRequest(CdsError):
 class PayloadTooLarge(CdsError):
     status_code = 413
     issue_code = "too-costly"
+
+
+class RequestTimeout(CdsError):
+    """The body did not arrive within its time: a stalled upload must not hold a connection for good."""
+
+    status_code = 408
+    issue_code = "timeout"
 
 
 class UnknownService(CdsError):
@@ -68,3 +76,11 @@ class PrefetchUnavailable(CdsError):
             details=[f"{key}: unavailable" for key in sorted(fetch_errors)],
         )
         self.fetch_errors = fetch_errors
+
+
+class StoreBusy(CdsError):
+    """The database stayed locked by other writers past its wait: retry shortly (503 with `Retry-After`)."""
+
+    status_code = 503
+    issue_code = "transient"
+    retry_after_seconds = 1
