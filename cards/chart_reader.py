@@ -16,13 +16,13 @@ from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
-from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
 from .facts import BasisRow, ChartFacts, CodedFact, Demographics, KidneyFunction, LabResult, Measurement
 from .fhir_reading import ResourceReader, as_date, reference
 from .labs import code_label, latest_lab, latest_measurement, newest_first
+from .medication_reading import read_current_medications
 from .model import ChartData
 from .terminology import SYSTEM_NAMES, Concept, Terminology, is_mapping
 from .thresholds import (
@@ -52,14 +52,13 @@ _NEGATING_WORDS = frozenset({"negative", "not", "no", "non", "none"})
 Matched = list[tuple[Mapping[str, Any], frozenset[Concept]]]
 
 
-def _matched(resources: Iterable[Any], resource_type: str, element: str, terminology: Terminology, *,
-             with_text: bool = False) -> Matched:
+def _matched(resources: Iterable[Any], resource_type: str, element: str, terminology: Terminology) -> Matched:
     """Raw resources of `resource_type` whose `element` CodeableConcept falls in any value set, with those sets."""
     found: Matched = []
     for raw in resources:
         if not is_mapping(raw) or raw.get("resourceType") != resource_type:
             continue
-        concepts = terminology.match_concept(raw.get(element), with_text=with_text)
+        concepts = terminology.match_concept(raw.get(element))
         if concepts:
             found.append((raw, concepts))
     return found
@@ -130,24 +129,6 @@ def _finding_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: 
         codes=_codes(observation.code),
         recorded=as_date(observation.effectiveDateTime or observation.issued),
         status=f"finding ({observation.status})",
-    )
-
-
-def _medication_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: ResourceReader) -> CodedFact | None:
-    request = reader.read(MedicationRequest, raw)
-    if request is None:
-        return None
-    medication = request.medicationCodeableConcept
-    text = medication.text if medication else None
-    if not text and medication:
-        text = next((c.display for c in medication.coding or () if c.display), None)
-    return CodedFact(
-        reference=reference("MedicationRequest", request.id),
-        concepts=concepts,
-        label=text or "medication",
-        codes=_codes(medication),
-        recorded=as_date(request.authoredOn),
-        status=request.status,
     )
 
 
@@ -247,11 +228,8 @@ def read_chart(
     for raw, concepts in conditions:
         if Concept.FACIAL_TWITCHING not in concepts:
             _append(active_conditions, _condition_fact(raw, concepts, reader, terminology))
-    active_requests = (r for r in chart.medication_requests if is_mapping(r) and r.get("status") == "active")
-    medications: list[CodedFact] = []
-    for raw, concepts in _matched(active_requests, "MedicationRequest", "medicationCodeableConcept", terminology,
-                                  with_text=True):
-        _append(medications, _medication_fact(raw, concepts, reader))
+    medications = read_current_medications((*chart.medication_requests, *chart.medication_statements),
+                                           chart.medication_products, terminology, reader)
 
     demographics = _demographics(chart.patient, reader, today)
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,

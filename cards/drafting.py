@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .facts import BasisRow
+from .markdown import escape_markdown
 from .model import CardDraft, Citation, Indicator, OverrideReason, SelectionBehavior, Suggestion
 from .thresholds import Severity
 
@@ -38,8 +39,9 @@ class RuleInfo:
 
 
 def _cell(text: str) -> str:
-    """Table cells stay on one line and cannot break the table."""
-    return text.replace("|", "\\|").replace("\n", " ").strip() or "-"
+    """Every cell holds chart text (values, units, displays, references): escaped, so it renders as text, stays on
+    one line and cannot break the table."""
+    return escape_markdown(text).strip() or "-"
 
 
 def basis_table(rows: Iterable[BasisRow]) -> str:

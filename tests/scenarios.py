@@ -36,6 +36,12 @@ class Scenario:
         return Counter((card["rule_id"], card["indicator"]) for card in self.expected["cards"])
 
     @property
+    def text_expectations(self) -> list[dict[str, Any]]:
+        """Expected cards that also pin wording (`summary_includes`, `detail_includes`, `detail_excludes`)."""
+        keys = {"summary_includes", "detail_includes", "detail_excludes"}
+        return [card for card in self.expected["cards"] if keys & card.keys()]
+
+    @property
     def has_broken_data(self) -> bool:
         return bool(self.expected.get("broken_data", False))
 

@@ -52,6 +52,25 @@ def test_scenario_yields_exactly_the_expected_cards(scenario: Scenario, call_hoo
     assert actual == scenario.expected_cards, scenario.expected["description"]
 
 
+TEXT_EXPECTATIONS = [scenario for scenario in SCENARIOS if scenario.text_expectations]
+
+
+@pytest.mark.parametrize("scenario", TEXT_EXPECTATIONS, ids=lambda scenario: scenario.name)
+def test_scenario_cards_say_what_the_spec_expects(scenario: Scenario, call_hook: CallHook) -> None:
+    """Expected cards may pin wording: text the summary or detail must (or must not) contain, verbatim."""
+    cards = call_hook(scenario)["cards"]
+    for expected in scenario.text_expectations:
+        matching = [c for c in cards if (rule_id(c), c["indicator"]) == (expected["rule_id"], expected["indicator"])]
+        assert matching, expected["rule_id"]
+        card = matching[0]
+        for fragment in expected.get("summary_includes", []):
+            assert fragment in card["summary"], (expected["rule_id"], fragment, card["summary"])
+        for fragment in expected.get("detail_includes", []):
+            assert fragment in card["detail"], (expected["rule_id"], fragment, card["detail"])
+        for fragment in expected.get("detail_excludes", []):
+            assert fragment not in card["detail"], (expected["rule_id"], fragment, card["detail"])
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
 def test_scenario_cards_are_complete_cds_hooks_cards(scenario: Scenario, call_hook: CallHook) -> None:
     body = call_hook(scenario)

@@ -45,7 +45,10 @@ ORDER_SCENARIOS = {
               (twitching(), icd("N18.5"), lab("2823-3", 5.6, "mmol/L"))),
     "antiepileptics": (orders(draft("Lamotrigine 25 MG"), draft("Valproic Acid 250 MG")), (twitching(),)),
     "botulinum": (orders(draft("IncobotulinumtoxinA 50 UNT")), (twitching(), condition("56989000"))),
+    "botulinum-pregnant": (orders(draft("Botox 100 UNT")), (twitching(), condition("77386006"))),
+    "valproate-man": (orders(draft("Depakote 250 MG")), (twitching(),)),
 }
+ORDER_PATIENTS = {"valproate-man": {**NAMED_PATIENT, "gender": "male"}}
 
 
 def _evaluations(knowledge):
@@ -53,7 +56,9 @@ def _evaluations(knowledge):
         yield name, resources, knowledge.evaluate_patient_view(chart(*resources, patient_resource=NAMED_PATIENT),
                                                                today=TODAY)
     for name, (context, resources) in ORDER_SCENARIOS.items():
-        evaluation = knowledge.evaluate_orders(chart(*resources, patient_resource=NAMED_PATIENT), context, today=TODAY)
+        patient_resource = ORDER_PATIENTS.get(name, NAMED_PATIENT)
+        evaluation = knowledge.evaluate_orders(chart(*resources, patient_resource=patient_resource), context,
+                                               today=TODAY)
         yield name, (*resources, *context.draft_orders), evaluation
 
 
