@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.patient import Patient
 
-from .diagnosis_reading import coding_pairs, condition_fact, finding_fact, pregnancy_evidence
+from .diagnosis_reading import condition_fact, finding_fact, pregnancy_evidence
 from .facts import ChartFacts, CodedFact, Demographics, KidneyFunction, LabResult, Measurement
 from .fhir_reading import ResourceReader, as_date, reference
 from .labs import latest_lab, latest_measurement
+from .medication_reading import read_current_medications
 from .model import ChartData
 from .terminology import Concept, Terminology, is_mapping
 from .thresholds import (
@@ -41,35 +41,16 @@ LAB_CONCEPTS: Mapping[Analyte, Concept] = {
 Matched = list[tuple[Mapping[str, Any], frozenset[Concept]]]
 
 
-def _matched(resources: Iterable[Any], resource_type: str, element: str, terminology: Terminology, *,
-             with_text: bool = False) -> Matched:
+def _matched(resources: Iterable[Any], resource_type: str, element: str, terminology: Terminology) -> Matched:
     """Raw resources of `resource_type` whose `element` CodeableConcept falls in any value set, with those sets."""
     found: Matched = []
     for raw in resources:
         if not is_mapping(raw) or raw.get("resourceType") != resource_type:
             continue
-        concepts = terminology.match_concept(raw.get(element), with_text=with_text)
+        concepts = terminology.match_concept(raw.get(element))
         if concepts:
             found.append((raw, concepts))
     return found
-
-
-def _medication_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: ResourceReader) -> CodedFact | None:
-    request = reader.read(MedicationRequest, raw)
-    if request is None:
-        return None
-    medication = request.medicationCodeableConcept
-    text = medication.text if medication else None
-    if not text and medication:
-        text = next((c.display for c in medication.coding or () if c.display), None)
-    return CodedFact(
-        reference=reference("MedicationRequest", request.id),
-        concepts=concepts,
-        label=text or "medication",
-        codes=coding_pairs(medication),
-        recorded=as_date(request.authoredOn),
-        status=request.status,
-    )
 
 
 def _demographics(raw: Mapping[str, Any] | None, reader: ResourceReader, today: date) -> Demographics:
@@ -140,11 +121,8 @@ def read_chart(
     for raw, concepts in conditions:
         if Concept.FACIAL_TWITCHING not in concepts:
             _append(active_conditions, condition_fact(raw, concepts, reader, terminology))
-    active_requests = (r for r in chart.medication_requests if is_mapping(r) and r.get("status") == "active")
-    medications: list[CodedFact] = []
-    for raw, concepts in _matched(active_requests, "MedicationRequest", "medicationCodeableConcept", terminology,
-                                  with_text=True):
-        _append(medications, _medication_fact(raw, concepts, reader))
+    medications = read_current_medications((*chart.medication_requests, *chart.medication_statements),
+                                           chart.medication_products, terminology, reader)
 
     demographics = _demographics(chart.patient, reader, today)
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from . import citations
 from .drafting import RuleInfo, draft_card
 from .facts import BasisRow, ChartFacts, CodedFact
 from .fhir_reading import reference
-from .model import CardDraft, OrderContext
+from .medication_reading import is_an_instruction_to_give, name_medication
+from .model import CardDraft, ChartData, OrderContext
 from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
 from .terminology import Concept, Terminology
 from .thresholds import Analyte
@@ -53,33 +53,34 @@ class OrdersUnderReview:
         return tuple(order for order in self.all_drafts if concept in order.concepts)
 
 
-def _medication_label(medication: Any) -> str:
-    if isinstance(medication, Mapping):
-        if isinstance(medication.get("text"), str) and medication["text"].strip():
-            return medication["text"].strip()
-        for coding in medication.get("coding") or ():
-            if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
-                return coding["display"]
-    return "medication order"
+def _is_selected(order_reference: str, order_id: str | None, selections: frozenset[str]) -> bool:
+    """`selections` name drafts as `Type/id` (the spec), but EHRs also send the bare id or an absolute URL."""
+    if not selections:
+        return True
+    return order_reference in selections or (order_id is not None and order_id in selections) or any(
+        selection.endswith("/" + order_reference) for selection in selections)
 
 
-def read_orders(orders: OrderContext, terminology: Terminology) -> OrdersUnderReview:
-    """The draft medication orders, matched to value sets by code, ATC and medication text."""
-    selected = set(orders.selections)
+def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology) -> OrdersUnderReview:
+    """The draft medication orders, matched to value sets however they name the drug (code, ATC, text, brand,
+    referenced Medication). An order not to give a drug (`doNotPerform`) is not under review."""
+    selected = frozenset(orders.selections)
     drafts: list[DraftOrder] = []
     checked: list[DraftOrder] = []
     for raw in orders.draft_orders:
         if not isinstance(raw, Mapping) or raw.get("resourceType") not in ORDER_RESOURCE_TYPES:
             continue
-        medication = raw.get("medicationCodeableConcept")
+        if not is_an_instruction_to_give(raw):
+            continue
+        named = name_medication(raw, chart.medication_products)
         order_id = raw.get("id") if isinstance(raw.get("id"), str) else None
         order = DraftOrder(
             reference=reference(raw["resourceType"], order_id),
-            label=_medication_label(medication),
-            concepts=terminology.match_concept(medication, with_text=True),
+            label=named.label,
+            concepts=named.match(terminology),
         )
         drafts.append(order)
-        if not selected or order.reference in selected:
+        if _is_selected(order.reference, order_id, selected):
             checked.append(order)
     return OrdersUnderReview(tuple(checked), tuple(drafts))
 
