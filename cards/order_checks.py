@@ -208,8 +208,8 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
                  "men (September 2024), based on an observational Nordic registry study (pooled adjusted hazard ratio "
                  "1.50, 95% CI 1.09-2.07) - a possible, unconfirmed risk, far below the 30-40% after exposure in "
                  "the womb.",
-        source=citations.MHRA_VALPROATE_2024,
-        further_reading=(citations.MHRA_VALPROATE_MEN_2024, citations.NICE_NG217_EPILEPSY),
+        source=citations.MHRA_VALPROATE_MEN_2025,
+        further_reading=(citations.MHRA_VALPROATE_MEN, citations.NICE_NG217_EPILEPSY),
         handout_topic="epilepsy",
     )
 
