@@ -155,7 +155,8 @@ def finding_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: R
                  terminology: Terminology) -> CodedFact | None:
     """A finding recorded as an Observation: present unless withdrawn, without a value for a stated reason, or
     recorded as absent (false, negative, absent, not detected)."""
-    if raw.get("status") in EXCLUDED_FINDING_STATUSES or raw.get("dataAbsentReason") is not None:
+    status = raw.get("status")
+    if not isinstance(status, str) or status in EXCLUDED_FINDING_STATUSES or raw.get("dataAbsentReason") is not None:
         return None
     observation = reader.read(Observation, raw)
     if observation is None or result_answer(observation, terminology) is False:

@@ -74,7 +74,8 @@ def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology
     drafts: list[DraftOrder] = []
     checked: list[DraftOrder] = []
     for raw in orders.draft_orders:
-        if not isinstance(raw, Mapping) or raw.get("resourceType") not in ORDER_RESOURCE_TYPES:
+        kind = raw.get("resourceType") if isinstance(raw, Mapping) else None
+        if not isinstance(kind, str) or kind not in ORDER_RESOURCE_TYPES:
             continue
         if not is_an_instruction_to_give(raw):
             continue
