@@ -16,27 +16,18 @@ from typing import Any
 from fhir.resources.R4B.patient import Patient
 
 from .diagnosis_reading import condition_fact, finding_fact, pregnancy_evidence
-from .facts import ChartFacts, CodedFact, Demographics, KidneyFunction, LabResult, Measurement
+from .facts import ChartFacts, CodedFact, Demographics, KidneyFunction, Measurement
 from .fhir_reading import ResourceReader, as_date, reference
-from .labs import latest_lab, latest_measurement
+from .lab_reading import LAB_CONCEPTS, read_labs
+from .labs import latest_measurement
 from .medication_reading import read_current_medications
 from .model import ChartData
 from .terminology import Concept, Terminology, is_mapping
 from .thresholds import (
-    ANALYTES,
     EGFR_CKD_BELOW,
     EGFR_SEVERE_CKD_BELOW,
     KIDNEY_FUNCTION_WINDOW_DAYS,
-    Analyte,
 )
-
-LAB_CONCEPTS: Mapping[Analyte, Concept] = {
-    Analyte.MAGNESIUM: Concept.LAB_MAGNESIUM,
-    Analyte.POTASSIUM: Concept.LAB_POTASSIUM,
-    Analyte.SODIUM: Concept.LAB_SODIUM,
-    Analyte.CALCIUM_TOTAL: Concept.LAB_CALCIUM_TOTAL,
-    Analyte.CALCIUM_IONIZED: Concept.LAB_CALCIUM_IONIZED,
-}
 
 Matched = list[tuple[Mapping[str, Any], frozenset[Concept]]]
 
@@ -127,13 +118,8 @@ def read_chart(
     demographics = _demographics(chart.patient, reader, today)
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,
                                          Concept.PREGNANCY_TEST))
-    since = today - timedelta(days=lab_recency_days)
-    labs: dict[Analyte, LabResult] = {}
-    for analyte, concept in LAB_CONCEPTS.items():
-        result = latest_lab(ANALYTES[analyte], buckets[concept], reader, since=since,
-                            age_years=demographics.age_years)
-        if result is not None:
-            labs[analyte] = result
+    lab_facts = read_labs(buckets, reader, since=today - timedelta(days=lab_recency_days), today=today,
+                          age_years=demographics.age_years)
     kidney_since = today - timedelta(days=max(KIDNEY_FUNCTION_WINDOW_DAYS, lab_recency_days))
     egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR")
 
@@ -145,8 +131,9 @@ def read_chart(
         twitching=tuple(twitching),
         conditions=tuple(active_conditions),
         medications=tuple(medications),
-        labs=labs,
-        albumin=latest_measurement(buckets[Concept.LAB_ALBUMIN], reader, since=since, name="Albumin"),
+        labs=lab_facts.labs,
+        albumin=lab_facts.albumin,
         kidney=_kidney(active_conditions, egfr),
         pregnancy=pregnancy_evidence(active_conditions, buckets[Concept.PREGNANCY_TEST], reader, terminology, today),
+        lab_notes=lab_facts.notes,
     )

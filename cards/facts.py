@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from .markdown import escape_markdown
 from .terminology import Concept
@@ -34,13 +35,14 @@ class LabResult:
     label: str  # e.g. "Magnesium (LOINC 19123-9)"
     reference: str
     effective: date
-    original: str  # value and unit as reported, e.g. "1.1 mg/dL"
+    original: str  # value and unit as reported, with the lab's precision, e.g. "2.0 mg/dL"
     reported_in_canonical_unit: bool
     value: float  # mmol/L
     low: float | None  # mmol/L
     high: float | None  # mmol/L
     range_origin: str  # "reporting lab" or "default: <source>"
     severity: Severity | None  # None: not low
+    range_as_sent: str = ""  # the range in the unit it was written in, e.g. "1.7-2.3 mg/dL"
 
     @property
     def is_low(self) -> bool:
@@ -58,15 +60,53 @@ class LabResult:
             shown += f", low ({self.severity.value})"
         elif self.is_high:
             shown += ", high"
-        low = format_number(self.low) if self.low is not None else "?"
-        high = format_number(self.high) if self.high is not None else "?"
+        canonical = f"{_bound(self.low)}-{_bound(self.high)} {CANONICAL_UNIT}"
+        if self.low is None and self.high is None:
+            reference_range = self.range_origin
+        elif self.range_as_sent and self.range_as_sent != canonical:
+            reference_range = f"{self.range_as_sent} (= {canonical}; {self.range_origin})"
+        else:
+            reference_range = f"{canonical} ({self.range_origin})"
         return BasisRow(
             item=self.label,
             value=shown,
-            reference_range=f"{low}-{high} {CANONICAL_UNIT} ({self.range_origin})",
+            reference_range=reference_range,
             when=self.effective.isoformat(),
             source=self.reference,
         )
+
+
+def _bound(value: float | None) -> str:
+    return format_number(value) if value is not None else "?"
+
+
+class LabNoteKind(StrEnum):
+    UNREADABLE_UNIT = "unreadable-unit"
+    PRELIMINARY_CRITICAL = "preliminary-critical"
+
+
+@dataclass(frozen=True)
+class LabNote:
+    """A result that was not used but must not go unmentioned: a unit we cannot read, or a preliminary critical
+    value newer than the final result used (all fields as the lab sent them)."""
+
+    kind: LabNoteKind
+    analyte: Analyte
+    label: str
+    value: str
+    unit: str
+    when: str
+    reference: str
+
+    def sentence(self) -> str:
+        """Markdown (chart text escaped)."""
+        sent = escape_markdown(f"{self.label}: value {self.value}, unit {self.unit or '(none)'}, dated "
+                               f"{self.when}, {self.reference}")
+        if self.kind is LabNoteKind.UNREADABLE_UNIT:
+            return f"A result could not be read because its unit is not one we can interpret ({sent}): check it " \
+                   "in the laboratory report."
+        return f"A newer preliminary result is critically low ({sent}): it is not final and was not used for this " \
+               "advice; check the final result urgently."
 
 
 @dataclass(frozen=True)
@@ -179,6 +219,7 @@ class ChartFacts:
     albumin: Measurement | None
     kidney: KidneyFunction
     pregnancy: tuple[BasisRow, ...]  # evidence of a current pregnancy; empty when none
+    lab_notes: tuple[LabNote, ...] = ()  # lab results not used that a card must mention
 
     @property
     def is_pregnant(self) -> bool:

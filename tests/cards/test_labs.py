@@ -9,15 +9,16 @@ import pytest
 
 from builders import lab
 from cards.fhir_reading import ResourceReader
-from cards.labs import latest_lab
+from cards.labs import read_lab
 from cards.thresholds import ANALYTES, Amount, Analyte, Severity
 
 SINCE = date(2026, 8, 27)
+TODAY = date(2026, 11, 25)
 
 
 def _latest(analyte: Analyte, *raws, age: int | None = 40, skipped: Counter | None = None):
     reader = ResourceReader(skipped if skipped is not None else Counter())
-    return latest_lab(ANALYTES[analyte], raws, reader, since=SINCE, age_years=age)
+    return read_lab(ANALYTES[analyte], raws, reader, since=SINCE, today=TODAY, age_years=age).result
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_unknown_unit_is_skipped_counted_and_the_next_result_used() -> None:
     result = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.0, "g/L", when="2026-11-20"),
                      lab("19123-9", 2.0, "mg/dL", when="2026-11-01"), skipped=skipped)
     assert result is not None and result.original == "2.0 mg/dL"
-    assert skipped == {"Observation": 1}
+    assert skipped == {"Observation:unreadable-unit": 1}
 
 
 @pytest.mark.parametrize("impossible", [0, -5])
@@ -64,7 +65,7 @@ def test_a_concentration_of_zero_or_less_is_a_data_error_skipped_not_a_critical_
     result = _latest(Analyte.MAGNESIUM, lab("19123-9", impossible, "mg/dL", when="2026-11-20"),
                      lab("19123-9", 2.0, "mg/dL", when="2026-11-01"), skipped=skipped)
     assert result is not None and result.original == "2.0 mg/dL"
-    assert skipped == {"Observation": 1}
+    assert skipped == {"Observation:impossible-value": 1}
 
 
 def test_latest_result_wins_regardless_of_list_order() -> None:
