@@ -174,3 +174,13 @@ def test_ionized_calcium_low_below_1_15() -> None:
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.10, "mmol/L")).severity is Severity.MILD
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.16, "mmol/L")).severity is None
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 0.7, "mmol/L")).severity is Severity.SEVERE
+
+
+@pytest.mark.parametrize("field, value", [("status", {"code": "final"}), ("status", ["final"]), ("id", {"x": 1})])
+def test_results_with_non_string_status_or_id_are_left_out_without_crashing(knowledge, field, value) -> None:
+    from builders import chart, twitching
+    good = lab("19123-9", 1.1, "mg/dL")
+    hostile = {**lab("19123-9", 0.9, "mg/dL", when="2026-11-24"), field: value}
+    evaluation = knowledge.evaluate_patient_view(chart(twitching(), good, hostile), today=date(2026, 11, 25))
+    card = next(card for card in evaluation.cards if card.rule_id == "electrolyte.magnesium.low")
+    assert "1.1 mg/dL" in card.detail and "0.9 mg/dL" not in card.detail
