@@ -53,16 +53,13 @@ POISON_HELP = Citation("Poison Help line 1-800-222-1222 (HRSA)", "https://poison
 OPENFDA_LABELS = Citation(
     "openFDA drug labels (boxed warnings, contraindications)", "https://open.fda.gov/apis/drug/label/"
 )
-# The MHRA pages on valproate that were read: the February 2025 update restates the January 2024 start restriction.
-MHRA_VALPROATE_2024 = Citation(
-    "MHRA, February 2025: update on 2 specialist review requirements for valproate (start restriction under 55, "
-    "January 2024)",
-    "https://www.gov.uk/government/news/update-on-2-specialist-review-requirements-for-male-patients-already-"
-    "taking-valproate",
-)
-MHRA_VALPROATE_MEN_2024 = Citation(
-    "MHRA Drug Safety Update, September 2024: valproate use in men - as a precaution, men and their partners should "
-    "use effective contraception",
+MHRA_VALPROATE_MEN = Citation(
+    "MHRA Drug Safety Update (September 2024): valproate use in men - effective contraception as a precaution",
     "https://www.gov.uk/drug-safety-update/valproate-use-in-men-as-a-precaution-men-and-their-partners-should-use-"
     "effective-contraception",
+)
+MHRA_VALPROATE_MEN_2025 = Citation(
+    "MHRA (February 2025): update on two-specialist review requirements for male patients already taking valproate",
+    "https://www.gov.uk/government/news/update-on-2-specialist-review-requirements-for-male-patients-already-taking-"
+    "valproate",
 )

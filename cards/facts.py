@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
+from .markdown import escape_markdown
 from .terminology import Concept
 from .thresholds import CANONICAL_UNIT, CHILDBEARING_AGE_YEARS, Analyte, Severity
 
@@ -33,13 +35,14 @@ class LabResult:
     label: str  # e.g. "Magnesium (LOINC 19123-9)"
     reference: str
     effective: date
-    original: str  # value and unit as reported, e.g. "1.1 mg/dL"
+    original: str  # value and unit as reported, with the lab's precision, e.g. "2.0 mg/dL"
     reported_in_canonical_unit: bool
     value: float  # mmol/L
     low: float | None  # mmol/L
     high: float | None  # mmol/L
     range_origin: str  # "reporting lab" or "default: <source>"
     severity: Severity | None  # None: not low
+    range_as_sent: str = ""  # the range in the unit it was written in, e.g. "1.7-2.3 mg/dL"
 
     @property
     def is_low(self) -> bool:
@@ -57,15 +60,53 @@ class LabResult:
             shown += f", low ({self.severity.value})"
         elif self.is_high:
             shown += ", high"
-        low = format_number(self.low) if self.low is not None else "?"
-        high = format_number(self.high) if self.high is not None else "?"
+        canonical = f"{_bound(self.low)}-{_bound(self.high)} {CANONICAL_UNIT}"
+        if self.low is None and self.high is None:
+            reference_range = self.range_origin
+        elif self.range_as_sent and self.range_as_sent != canonical:
+            reference_range = f"{self.range_as_sent} (= {canonical}; {self.range_origin})"
+        else:
+            reference_range = f"{canonical} ({self.range_origin})"
         return BasisRow(
             item=self.label,
             value=shown,
-            reference_range=f"{low}-{high} {CANONICAL_UNIT} ({self.range_origin})",
+            reference_range=reference_range,
             when=self.effective.isoformat(),
             source=self.reference,
         )
+
+
+def _bound(value: float | None) -> str:
+    return format_number(value) if value is not None else "?"
+
+
+class LabNoteKind(StrEnum):
+    UNREADABLE_UNIT = "unreadable-unit"
+    PRELIMINARY_CRITICAL = "preliminary-critical"
+
+
+@dataclass(frozen=True)
+class LabNote:
+    """A result that was not used but must not go unmentioned: a unit we cannot read, or a preliminary critical
+    value newer than the final result used (all fields as the lab sent them)."""
+
+    kind: LabNoteKind
+    analyte: Analyte
+    label: str
+    value: str
+    unit: str
+    when: str
+    reference: str
+
+    def sentence(self) -> str:
+        """Markdown (chart text escaped)."""
+        sent = escape_markdown(f"{self.label}: value {self.value}, unit {self.unit or '(none)'}, dated "
+                               f"{self.when}, {self.reference}")
+        if self.kind is LabNoteKind.UNREADABLE_UNIT:
+            return f"A result could not be read because its unit is not one we can interpret ({sent}): check it " \
+                   "in the laboratory report."
+        return f"A newer preliminary result is critically low ({sent}): it is not final and was not used for this " \
+               "advice; check the final result urgently."
 
 
 @dataclass(frozen=True)
@@ -88,11 +129,22 @@ class CodedFact:
 
     reference: str
     concepts: frozenset[Concept]
-    label: str  # e.g. "Hemifacial spasm (SNOMED CT 13753008)"
+    label: str  # e.g. "twitchy left eye — Facial myokymia (SNOMED CT 1070000)": the chart's own term first
     codes: tuple[tuple[str, str], ...] = ()  # (system, code as written) of the resource's codings
     onset: date | None = None
     recorded: date | None = None
     status: str = "active"
+    verification: str | None = None  # Condition.verificationStatus code when it is not a plain confirmation
+
+    @property
+    def is_differential(self) -> bool:
+        """Recorded only as one of the possibilities under consideration: safety checks only, never treatment."""
+        return self.verification == "differential"
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        """Provisional, unconfirmed or differential: counted, but the card must say it is not confirmed."""
+        return self.verification in UNCONFIRMED_VERIFICATION
 
     @property
     def documented_since(self) -> date | None:
@@ -107,6 +159,15 @@ class CodedFact:
             dates.append(f"recorded {self.recorded.isoformat()}")
         return BasisRow(self.label, value or self.status, "", ", ".join(dates) or "date not recorded",
                         self.reference)
+
+
+UNCONFIRMED_VERIFICATION = frozenset({"provisional", "unconfirmed", "differential"})
+
+
+def unconfirmed_notes(facts: Iterable[CodedFact]) -> list[str]:
+    """A basis note per diagnosis that is not confirmed, so no card presents a tentative diagnosis as settled."""
+    return [f"{escape_markdown(fact.label)} is recorded as {fact.verification}, not confirmed: confirm it before "
+            "acting on it." for fact in facts if fact.is_unconfirmed]
 
 
 @dataclass(frozen=True)
@@ -158,13 +219,16 @@ class ChartFacts:
     albumin: Measurement | None
     kidney: KidneyFunction
     pregnancy: tuple[BasisRow, ...]  # evidence of a current pregnancy; empty when none
+    lab_notes: tuple[LabNote, ...] = ()  # lab results not used that a card must mention
 
     @property
     def is_pregnant(self) -> bool:
         return bool(self.pregnancy)
 
-    def conditions_in(self, *concepts: Concept) -> tuple[CodedFact, ...]:
-        return _having(self.conditions, concepts)
+    def conditions_in(self, *concepts: Concept, including_differential: bool = False) -> tuple[CodedFact, ...]:
+        """Conditions in these value sets; differential diagnoses only when asked (red flags and safety checks)."""
+        return tuple(fact for fact in _having(self.conditions, concepts)
+                     if including_differential or not fact.is_differential)
 
     def twitching_of(self, *kinds: Concept) -> tuple[CodedFact, ...]:
         return _having(self.twitching, kinds)

@@ -75,19 +75,3 @@ def as_date(value: date | datetime | str | None) -> date | None:
         except (ValueError, IndexError):
             return None
     return None
-
-
-def raw_effective(raw: Mapping[str, Any]) -> str:
-    """A raw Observation's clinically relevant time as written, for sorting newest first without validating."""
-    for key in ("effectiveDateTime", "effectiveInstant", "issued"):
-        value = raw.get(key)
-        if isinstance(value, str):
-            return value
-    period = raw.get("effectivePeriod")
-    if isinstance(period, Mapping):
-        for key in ("end", "start"):
-            value = period.get(key)
-            if isinstance(value, str):
-                return value
-    return ""
-

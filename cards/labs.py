@@ -1,58 +1,65 @@
 """Latest usable laboratory result per analyte, in mmol/L, with its reference range and severity.
 
-"Usable": status final, amended or corrected; dated within the recency window; a numeric value in a unit we can
-convert. Candidates are sorted newest first on the raw JSON and validated one at a time, so a chart with hundreds of
-old results costs one or two validations per analyte, not hundreds.
+"Latest" is the latest clinically effective instant (effective[x], else `issued`) compared time-zone aware; results
+dated after today are skipped and counted (`Observation:future-dated`); a later version of a result replaces it
+(`cards.lab_versions`). "Usable": status final, amended or corrected; dated within the recency window; a numeric
+value in a unit we can convert. Candidates are sorted newest first on the raw JSON and validated one at a time, so a
+chart with hundreds of old results costs one or two validations per analyte, not hundreds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from fhir.resources.R4B.observation import Observation, ObservationReferenceRange
 from fhir.resources.R4B.quantity import Quantity
 
-from .facts import LabResult, Measurement
-from .fhir_reading import ResourceReader, as_date, raw_effective, reference
+from .facts import LabNote, LabNoteKind, LabResult, Measurement
+from .fhir_reading import ResourceReader, reference
+from .instants import effective_instant, effective_text, local_date
+from .lab_versions import current_versions
 from .terminology import SYSTEM_NAMES
 from .thresholds import CANONICAL_UNIT, AnalyteSpec, Severity, normalise_unit
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
+PRELIMINARY_STATUS = "preliminary"
+FUTURE_DATED = "Observation:future-dated"
+UNREADABLE_UNIT = "Observation:unreadable-unit"
+IMPOSSIBLE_VALUE = "Observation:impossible-value"
+
+
+def _newest_raws(raws: Iterable[Mapping[str, Any]], statuses: frozenset[str]) -> list[Mapping[str, Any]]:
+    """Current versions with one of `statuses`, newest effective instant first (undated results last, unused)."""
+    dated = [(moment, raw) for raw in current_versions(raws)
+             if isinstance(status := raw.get("status"), str) and status in statuses
+             and (moment := effective_instant(raw)) is not None]
+    dated.sort(key=itemgetter(0), reverse=True)
+    return [raw for _, raw in dated]
 
 
 def newest_first(
-    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date
+    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date, until: date | None = None,
+    statuses: frozenset[str] = USABLE_STATUSES,
 ) -> Iterator[tuple[Observation, date]]:
-    """Validated Observations with a usable status, newest first, stopping at the first one older than `since`
-    (checked on the raw date first, so stale results are never validated)."""
-    candidates = sorted((raw for raw in raws if raw.get("status") in USABLE_STATUSES), key=raw_effective,
-                        reverse=True)
-    oldest = since.isoformat()
-    for raw in candidates:
-        written = raw_effective(raw)[:10]
-        if written and written < oldest:
-            return
-        observation = reader.read(Observation, raw)
-        if observation is None:
-            continue
-        when = effective_date(observation)
+    """Validated Observations with one of `statuses`, newest first, stopping at the first one older than `since`
+    (checked on the raw date first, so stale results are never validated). With `until`, results dated later
+    (as written) are skipped and counted."""
+    for raw in _newest_raws(raws, statuses):
+        when = local_date(effective_text(raw))
         if when is None:
+            continue
+        if until is not None and when > until:
+            reader.skip(FUTURE_DATED)
             continue
         if when < since:
             return
-        yield observation, when
-
-
-def effective_date(observation: Observation) -> date | None:
-    period = observation.effectivePeriod
-    return as_date(
-        observation.effectiveDateTime
-        or observation.effectiveInstant
-        or (period.end or period.start if period else None)
-        or observation.issued
-    )
+        observation = reader.read(Observation, raw)
+        if observation is not None:
+            yield observation, when
 
 
 def code_label(observation: Observation, name: str) -> str:
@@ -73,27 +80,44 @@ def _factor(spec: AnalyteSpec, quantity: Quantity) -> float | None:
     return None
 
 
+def _unit_as_sent(quantity: Quantity) -> str:
+    return quantity.unit or quantity.code or ""
+
+
 def _reported(quantity: Quantity) -> str:
-    return f"{quantity.value} {quantity.unit or quantity.code or ''}".strip()
+    """Value and unit as sent; the value keeps the lab's precision (a Decimal: 2.0 stays "2.0")."""
+    return f"{quantity.value} {_unit_as_sent(quantity)}".strip()
 
 
-def _lab_range(
-    spec: AnalyteSpec, ranges: Iterable[ObservationReferenceRange], value_factor: float
-) -> tuple[float | None, float | None] | None:
-    """The reporting lab's low/high in mmol/L (a bound without a unit shares the value's), or None if unusable."""
+@dataclass(frozen=True)
+class _Range:
+    low: float | None  # mmol/L
+    high: float | None
+    as_sent: str
+
+
+def _lab_range(spec: AnalyteSpec, ranges: Iterable[ObservationReferenceRange], value_quantity: Quantity,
+               value_factor: float) -> _Range | None:
+    """The reporting lab's low/high in mmol/L (a bound without a unit shares the value's) and as written, or None
+    if unusable."""
     for item in ranges:
         if item.low is None and item.high is None:
             continue
         bounds: list[float | None] = []
+        written: list[str] = []
+        unit = ""
         for bound in (item.low, item.high):
             if bound is None or bound.value is None:
                 bounds.append(None)
+                written.append("?")
                 continue
             factor = _factor(spec, bound) if (bound.code or bound.unit) else value_factor
             if factor is None:
                 return None
             bounds.append(float(bound.value) * factor)
-        return bounds[0], bounds[1]
+            written.append(str(bound.value))
+            unit = unit or _unit_as_sent(bound) or _unit_as_sent(value_quantity)
+        return _Range(bounds[0], bounds[1], f"{written[0]}-{written[1]} {unit}".strip())
     return None
 
 
@@ -108,47 +132,97 @@ def classify(spec: AnalyteSpec, value: float, low: float | None) -> Severity | N
     return None
 
 
-def latest_lab(
+def _note(kind: LabNoteKind, spec: AnalyteSpec, observation: Observation, quantity: Quantity,
+          when: date) -> LabNote:
+    return LabNote(kind, spec.analyte, code_label(observation, spec.label), str(quantity.value),
+                   _unit_as_sent(quantity), when.isoformat(), reference("Observation", observation.id))
+
+
+@dataclass(frozen=True)
+class LabReading:
+    """One analyte's latest usable result (if any) and the results a card must mention instead of dropping."""
+
+    result: LabResult | None
+    notes: tuple[LabNote, ...] = ()
+
+
+def _result(spec: AnalyteSpec, observation: Observation, quantity: Quantity, factor: float, when: date,
+            age_years: int | None) -> LabResult:
+    value = float(quantity.value) * factor
+    lab_range = _lab_range(spec, observation.referenceRange or (), quantity, factor)
+    if lab_range is not None:
+        origin = "reporting lab"
+    else:
+        default = spec.default_range(age_years)
+        low, high = spec.to_canonical(default.low), spec.to_canonical(default.high)
+        lab_range = _Range(low, high, f"{default.low.value:g}-{default.high.value:g} {default.low.unit}")
+        origin = f"default: {default.source}"
+    return LabResult(
+        analyte=spec.analyte,
+        label=code_label(observation, spec.label),
+        reference=reference("Observation", observation.id),
+        effective=when,
+        original=_reported(quantity),
+        reported_in_canonical_unit=_factor_is_identity(quantity),
+        value=value,
+        low=lab_range.low,
+        high=lab_range.high,
+        range_origin=origin,
+        severity=classify(spec, value, lab_range.low),
+        range_as_sent=lab_range.as_sent,
+    )
+
+
+def read_lab(
     spec: AnalyteSpec,
     raws: Iterable[Mapping[str, Any]],
     reader: ResourceReader,
     *,
     since: date,
+    today: date,
     age_years: int | None,
-) -> LabResult | None:
-    """The newest usable result for one analyte; results in unknown units, or with a concentration of zero or
-    less (impossible: a data error, not a critically low value), are skipped and counted."""
-    for observation, when in newest_first(raws, reader, since=since):
+) -> LabReading:
+    """The newest usable result for one analyte. Results in units we cannot read are skipped, counted and kept as
+    notes; a concentration of zero or less (impossible: a data error, not a critically low value) is skipped and
+    counted; a newer preliminary critically low result is kept as a note."""
+    raws = list(raws)
+    notes: list[LabNote] = []
+    found: LabResult | None = None
+    for observation, when in newest_first(raws, reader, since=since, until=today):
         quantity = observation.valueQuantity
         if quantity is None or quantity.value is None:
             continue
         factor = _factor(spec, quantity)
-        if factor is None or quantity.value <= 0:
-            reader.skip("Observation")
+        if factor is None:
+            reader.skip(UNREADABLE_UNIT)
+            notes.append(_note(LabNoteKind.UNREADABLE_UNIT, spec, observation, quantity, when))
             continue
-        value = float(quantity.value) * factor
-        lab_range = _lab_range(spec, observation.referenceRange or (), factor)
-        if lab_range is not None:
-            low, high = lab_range
-            origin = "reporting lab"
-        else:
-            default = spec.default_range(age_years)
-            low, high = spec.to_canonical(default.low), spec.to_canonical(default.high)
-            origin = f"default: {default.source}"
-        return LabResult(
-            analyte=spec.analyte,
-            label=code_label(observation, spec.label),
-            reference=reference("Observation", observation.id),
-            effective=when,
-            original=_reported(quantity),
-            reported_in_canonical_unit=_factor_is_identity(quantity),
-            value=value,
-            low=low,
-            high=high,
-            range_origin=origin,
-            severity=classify(spec, value, low),
-        )
-    return None
+        if quantity.value <= 0:
+            reader.skip(IMPOSSIBLE_VALUE)
+            continue
+        found = _result(spec, observation, quantity, factor, when, age_years)
+        break
+    preliminary = _preliminary_critical(spec, raws, reader, since=found.effective if found else since,
+                                        today=today, age_years=age_years)
+    return LabReading(found, (*notes, *preliminary))
+
+
+def _preliminary_critical(spec: AnalyteSpec, raws: list[Mapping[str, Any]], reader: ResourceReader, *, since: date,
+                          today: date, age_years: int | None) -> tuple[LabNote, ...]:
+    """The newest preliminary result, when it is severely low and not older than the final result used."""
+    for observation, when in newest_first(raws, ResourceReader(reader.skipped.copy()), since=since,
+                                          statuses=frozenset({PRELIMINARY_STATUS})):
+        if when > today:
+            continue
+        quantity = observation.valueQuantity
+        factor = _factor(spec, quantity) if quantity is not None and quantity.value is not None else None
+        if factor is None or quantity.value <= 0:
+            return ()
+        result = _result(spec, observation, quantity, factor, when, age_years)
+        if result.severity is Severity.SEVERE:
+            return (_note(LabNoteKind.PRELIMINARY_CRITICAL, spec, observation, quantity, when),)
+        return ()
+    return ()
 
 
 def _factor_is_identity(quantity: Quantity) -> bool:
@@ -156,10 +230,11 @@ def _factor_is_identity(quantity: Quantity) -> bool:
 
 
 def latest_measurement(
-    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date, name: str
+    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date, name: str,
+    today: date | None = None,
 ) -> Measurement | None:
     """The newest usable numeric result, as reported (no unit conversion)."""
-    for observation, when in newest_first(raws, reader, since=since):
+    for observation, when in newest_first(raws, reader, since=since, until=today):
         quantity = observation.valueQuantity
         if quantity is None or quantity.value is None:
             continue
@@ -171,4 +246,3 @@ def latest_measurement(
             shown=_reported(quantity),
         )
     return None
-

@@ -169,8 +169,10 @@ def read_current_medications(holders: Iterable[Any], products: Mapping[str, Fhir
     for raw in holders:
         if not is_mapping(raw):
             continue
-        kind = raw.get("resourceType")
-        if raw.get("status") not in CURRENT_STATUSES.get(kind, ()) or not is_an_instruction_to_give(raw):
+        kind, status = raw.get("resourceType"), raw.get("status")
+        if not (isinstance(kind, str) and isinstance(status, str)):
+            continue  # hostile shapes (a status that is an object) are not a current medication
+        if status not in CURRENT_STATUSES.get(kind, ()) or not is_an_instruction_to_give(raw):
             continue
         named = name_medication(raw, products)
         concepts = named.match(terminology)

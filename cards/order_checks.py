@@ -74,7 +74,8 @@ def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology
     drafts: list[DraftOrder] = []
     checked: list[DraftOrder] = []
     for raw in orders.draft_orders:
-        if not isinstance(raw, Mapping) or raw.get("resourceType") not in ORDER_RESOURCE_TYPES:
+        kind = raw.get("resourceType") if isinstance(raw, Mapping) else None
+        if not isinstance(kind, str) or kind not in ORDER_RESOURCE_TYPES:
             continue
         if not is_an_instruction_to_give(raw):
             continue
@@ -208,8 +209,8 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
                  "men (September 2024), based on an observational Nordic registry study (pooled adjusted hazard ratio "
                  "1.50, 95% CI 1.09-2.07) - a possible, unconfirmed risk, far below the 30-40% after exposure in "
                  "the womb.",
-        source=citations.MHRA_VALPROATE_2024,
-        further_reading=(citations.MHRA_VALPROATE_MEN_2024, citations.NICE_NG217_EPILEPSY),
+        source=citations.MHRA_VALPROATE_MEN_2025,
+        further_reading=(citations.MHRA_VALPROATE_MEN, citations.NICE_NG217_EPILEPSY),
         handout_topic="epilepsy",
     )
 

@@ -72,6 +72,9 @@ class Concept(StrEnum):
     LAB_ALBUMIN = "lab-albumin"
     LAB_EGFR = "lab-egfr"
     PREGNANCY_TEST = "pregnancy-test"
+    ANSWER_POSITIVE = "answer-positive"
+    ANSWER_NEGATIVE = "answer-negative"
+    ANTIEPILEPTIC_UNDERDOSING = "underdosing-antiepileptic"
     VALPROATE = "medication-valproate"
     LAMOTRIGINE = "medication-lamotrigine"
     ANTICONVULSANT = "medication-anticonvulsant"
@@ -92,7 +95,10 @@ TWITCHING_KINDS = (
 
 
 _NOTHING: frozenset[Concept] = frozenset()
-_MEMO_LIMIT = 100_000  # distinct (system, code) pairs remembered; bounds memory in a long-running service
+# The memo is bounded in bytes, not just entries: at most this many (system, code) pairs, each at most this long, so
+# hostile charts with huge codes cannot pin memory in a long-running service (about 10 MB at worst).
+_MEMO_LIMIT = 20_000
+_MEMO_MAX_KEY_CHARS = 256
 
 
 class ValueSetError(ValueError):
@@ -256,7 +262,7 @@ class Terminology:
 
     def _remember(self, key: tuple[str, str]) -> frozenset[Concept]:
         hit = self.match_coding(*key)
-        if len(self._memo) < _MEMO_LIMIT:
+        if len(self._memo) < _MEMO_LIMIT and len(key[0]) + len(key[1]) <= _MEMO_MAX_KEY_CHARS:
             self._memo[key] = hit
         return hit
 

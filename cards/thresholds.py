@@ -2,7 +2,7 @@
 
 Amounts are written in the unit of their source (e.g. "1.2 mg/dL") and converted once, at import, into the one
 canonical unit per analyte (mmol/L), so a reviewer can check each figure against the cited text. Sources are the
-entries of `/work/shared/clinical/facts.md` (§ numbers below) unless stated otherwise.
+sources named beside each figure (laboratory catalogues, StatPearls, guidelines; see `cards/citations.py`).
 """
 
 from __future__ import annotations
@@ -62,15 +62,23 @@ class Band:
 class AnalyteSpec:
     analyte: Analyte
     label: str
-    molar_mass: float  # g/mol, standard atomic weight (facts.md §1)
+    molar_mass: float  # g/mol, standard atomic weight (IUPAC)
     valence: int
     default_ranges: tuple[DefaultRange, ...]  # ordered by min_age_years ascending
     bands: tuple[Band, ...]  # most severe first
 
     @cached_property
     def unit_factors(self) -> Mapping[str, float]:
-        """Normalised unit -> factor to mmol/L: mg/dL x 10/M; mEq/L / valence (Mg, Ca: mEq/L = 2 x mmol/L)."""
-        return MappingProxyType({"mmol/l": 1.0, "meq/l": 1.0 / self.valence, "mg/dl": 10.0 / self.molar_mass})
+        """Normalised UCUM code or unit text -> factor to mmol/L, derived from the molar mass M (g/mol) and the
+        valence: mg/dL x 10/M, mg/L x 1/M, umol/L / 1000, mEq/L / valence (Mg, Ca: mEq/L = 2 x mmol/L).
+        A table, not a units library: mass-to-molar and equivalents need M and the valence per analyte anyway."""
+        return MappingProxyType({
+            "mmol/l": 1.0,
+            "umol/l": 0.001,
+            "meq/l": 1.0 / self.valence,
+            "mg/dl": 10.0 / self.molar_mass,
+            "mg/l": 1.0 / self.molar_mass,
+        })
 
     @cached_property
     def canonical_bands(self) -> tuple[tuple[Severity, float], ...]:
@@ -91,8 +99,9 @@ class AnalyteSpec:
 
 
 def normalise_unit(unit: str) -> str:
-    """UCUM spellings vary (`mEq/L`, `meq/L`, `mmol/L`, `mg/dL`): compare case-insensitively, without spaces."""
-    return unit.strip().replace(" ", "").lower()
+    """UCUM codes and unit texts vary (`mEq/L`, `meq/L`, `µmol/L`, `mg/dl`): compare case-insensitively, without
+    spaces, with the micro sign (U+00B5) or Greek mu (U+03BC) read as UCUM's `u`."""
+    return unit.strip().replace(" ", "").replace("\u00b5", "u").replace("\u03bc", "u").lower()
 
 
 _SFE_2016 = "Society for Endocrinology emergency guidance, acute hypocalcaemia (Turner et al., Endocr Connect 2016)"
@@ -104,12 +113,12 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Magnesium",
             molar_mass=24.305,
             valence=2,
-            # Several catalogues 1.7-2.3 mg/dL (= 0.70-0.95 mmol/L) (§1).
+            # Several catalogues 1.7-2.3 mg/dL (= 0.70-0.95 mmol/L).
             default_ranges=(
                 DefaultRange(Amount(1.7, "mg/dL"), Amount(2.3, "mg/dL"), 18,
                              "adult default, laboratory catalogues"),
             ),
-            # No single standard (§1). Lab critical value < 1.0 mg/dL [V]; symptoms usually appear
+            # No single standard. Lab critical value < 1.0 mg/dL [V]; symptoms usually appear
             # below 1.2 mg/dL (0.5 mmol/L) [V]; anything else below the range is mild.
             bands=(
                 Band(Severity.SEVERE, Amount(1.0, "mg/dL")),
@@ -121,12 +130,12 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Potassium",
             molar_mass=39.098,
             valence=1,
-            # Mayo KPS 3.5/3.6-5.2 mmol/L (§1); the lower floor is used.
+            # Mayo KPS 3.5/3.6-5.2 mmol/L; the lower floor is used.
             default_ranges=(
                 DefaultRange(Amount(3.5, "mmol/L"), Amount(5.2, "mmol/L"), 18,
                              "adult default, Mayo Clinic Laboratories"),
             ),
-            # StatPearls NBK482465: mild 3.0-3.4, moderate 2.5-3.0, severe < 2.5 mmol/L (§1).
+            # StatPearls NBK482465: mild 3.0-3.4, moderate 2.5-3.0, severe < 2.5 mmol/L.
             bands=(
                 Band(Severity.SEVERE, Amount(2.5, "mmol/L")),
                 Band(Severity.MODERATE, Amount(3.0, "mmol/L")),
@@ -142,7 +151,7 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
                              "adult default, Mayo Clinic Laboratories"),
             ),
             # European hyponatraemia guideline (PMC5404708, table 2): mild 130-135, moderate 125-129,
-            # profound < 125 mmol/L (§1). "Profound" is this table's severe band.
+            # profound < 125 mmol/L. "Profound" is this table's severe band.
             bands=(
                 Band(Severity.SEVERE, Amount(125, "mmol/L")),
                 Band(Severity.MODERATE, Amount(130, "mmol/L")),
@@ -153,7 +162,7 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Calcium (total)",
             molar_mass=40.078,
             valence=2,
-            # Mayo: 8.6-10.0 mg/dL at 18-59 years, 8.8-10.2 mg/dL from 60 years (§1).
+            # Mayo: 8.6-10.0 mg/dL at 18-59 years, 8.8-10.2 mg/dL from 60 years.
             default_ranges=(
                 DefaultRange(Amount(8.6, "mg/dL"), Amount(10.0, "mg/dL"), 18,
                              "adult default 18-59 y, Mayo Clinic Laboratories"),
@@ -170,11 +179,11 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Calcium (ionized)",
             molar_mass=40.078,
             valence=2,
-            # True hypocalcaemia: ionized < 1.15 mmol/L (CMDT, §1); upper limit 1.35 mmol/L (5.43 mg/dL, §1).
+            # True hypocalcaemia: ionized < 1.15 mmol/L (CMDT); upper limit 1.35 mmol/L (5.43 mg/dL, CMDT).
             default_ranges=(
                 DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), 18, "adult default, CMDT"),
             ),
-            # Severe: < 0.9 mmol/L. No guideline in facts.md grades ionized calcium, so this mirrors the total
+            # Severe: < 0.9 mmol/L. No guideline we cite grades ionized calcium, so this mirrors the total
             # calcium cut-off above: about half of plasma calcium is ionized, so adjusted calcium 1.9 mmol/L
             # corresponds to ionized ~0.9-1.0 mmol/L; 0.9 mmol/L is also where intravenous replacement is
             # commonly started. (The laboratory critical value, 0.75 mmol/L, is too late a cut-off for a patient
@@ -191,6 +200,9 @@ KIDNEY_FUNCTION_WINDOW_DAYS = 365
 # A positive pregnancy test counts as "currently pregnant" for 90 days; longer-running pregnancies are expected on
 # the problem list (pregnancy Condition).
 PREGNANCY_TEST_WINDOW_DAYS = 90
+# A pregnancy Condition counts only if its onset (else recorded date) is at most this many days old: a pregnancy
+# lasts at most ~42 weeks (294 days), and pregnancy codes stay on problem lists after delivery.
+PREGNANCY_CONDITION_WINDOW_DAYS = 300
 # "New": a diagnosis whose onset (else recorded date) is at most this many days before today.
 RECENT_ONSET_DAYS = 30
 # Twitching documented at least this long counts as persisting despite first-line measures (botulinum toxin).
@@ -208,7 +220,7 @@ CHILDBEARING_AGE_YEARS = (12, 55)
 
 # --- sodium correction limits ---------------------------------------------------------------------------------------
 # Kidney360 2021 (PMC8786124): osmotic demyelination even at <= 10 mmol/L per 24 h; keep < 8 in high-risk patients
-# (sodium < 115, alcohol use disorder, hypokalaemia, liver disease, malnutrition) (§1).
+# (sodium < 115, alcohol use disorder, hypokalaemia, liver disease, malnutrition).
 SODIUM_CORRECTION_MAX = 10  # mmol/L per 24 h, the upper end of "8-10"
 SODIUM_CORRECTION_HIGH_RISK_BELOW = 8  # mmol/L per 24 h
 SODIUM_HIGH_RISK_BELOW_MMOL = 115.0

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from .. import citations
 from ..drafting import SEVERITY_INDICATORS, RuleInfo, draft_card
-from ..facts import BasisRow, ChartFacts, LabResult, format_number
+from ..facts import BasisRow, ChartFacts, LabNote, LabResult, format_number
 from ..model import CardDraft, Suggestion
 from ..suggestions import medication_proposal, service_proposal
 from ..terminology import Concept
@@ -73,8 +73,9 @@ def low_electrolytes(facts: ChartFacts) -> tuple[LowElectrolyte, ...]:
 
 
 def panel_missing(facts: ChartFacts) -> bool:
-    """No usable magnesium, potassium, sodium or calcium result within the recency window."""
-    return not facts.labs
+    """No usable magnesium, potassium, sodium or calcium result within the recency window, or a result no other
+    card mentions that could not be used (unreadable unit, preliminary critical value): never silently dropped."""
+    return not facts.labs or bool(unmentioned_notes(facts))
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:
@@ -84,6 +85,22 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
 
 
 # --- shared pieces ---------------------------------------------------------------------------------------------
+
+_ALSO_LOW_NAMES = {Analyte.POTASSIUM: "potassium", Analyte.CALCIUM_IONIZED: "calcium",
+                   Analyte.CALCIUM_TOTAL: "calcium"}
+_CARD_ANALYTES = {MAGNESIUM_LOW: {Analyte.MAGNESIUM}, POTASSIUM_LOW: {Analyte.POTASSIUM},
+                  SODIUM_LOW: {Analyte.SODIUM}, CALCIUM_LOW: {Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_IONIZED}}
+
+
+def _notes(facts: ChartFacts, low: LowElectrolyte) -> list[str]:
+    """Results of this card's analyte that were not used (unreadable unit, newer preliminary critical value)."""
+    return [note.sentence() for note in facts.lab_notes if note.analyte in _CARD_ANALYTES[low.rule]]
+
+
+def unmentioned_notes(facts: ChartFacts) -> tuple[LabNote, ...]:
+    """Notes no low-electrolyte card will show: the panel card must show them instead."""
+    shown = {analyte for low in low_electrolytes(facts) for analyte in _CARD_ANALYTES[low.rule]}
+    return tuple(note for note in facts.lab_notes if note.analyte not in shown)
 
 _SUMMARY_VALUE_LIMIT = 16
 
@@ -151,11 +168,12 @@ def _magnesium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
                           "by the kidneys.")
         suggestions.append(_supplement(facts, low, key="magnesium-supplement", rxnorm="6574", display="magnesium",
                                        text="Oral magnesium supplement"))
-    others = [facts.labs[a] for a in (Analyte.POTASSIUM, Analyte.CALCIUM_IONIZED, Analyte.CALCIUM_TOTAL)
-              if a in facts.labs and facts.labs[a].is_low]
+    others = [low.result for low in low_electrolytes(facts) if low.rule in (POTASSIUM_LOW, CALCIUM_LOW)]
     if others:
-        advice.append("Potassium or calcium is also low: correct magnesium first, otherwise they will not stay "
-                      "corrected.")
+        names = " and ".join(_ALSO_LOW_NAMES[result.analyte] for result in others)
+        advice.append(f"{names.capitalize()} {'are' if len(others) > 1 else 'is'} also low: correct magnesium "
+                      f"first, otherwise {'they' if len(others) > 1 else 'it'} will not stay corrected.")
+    advice += _notes(facts, low)
     return draft_card(
         MAGNESIUM_LOW,
         summary=_summary("Low magnesium", low, "replace and find the cause"),
@@ -183,6 +201,7 @@ def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         "Look for the cause: diuretics (loop or thiazide), vomiting or diarrhoea, low magnesium.",
         "Diet: potassium-rich foods such as potatoes, avocado, bananas, beans and lentils, tomatoes and dried fruit.",
         *magnesium_advice,
+        *_notes(facts, low),
     ]
     unsafe = []
     if kidney.ckd:
@@ -237,6 +256,7 @@ def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         f"any 24 hours, and by less than {careful} mmol/L in high-risk patients (sodium below 115, alcohol use "
         "disorder, low potassium, liver disease, malnutrition): faster correction can cause osmotic demyelination.",
     ]
+    advice += _notes(facts, low)
     if risks:
         advice.append(f"This patient is high-risk ({', '.join(risks)}): keep correction under {careful} mmol/L "
                       "in 24 hours.")
@@ -270,6 +290,7 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         "Look for the cause: vitamin D deficiency, low magnesium, low parathyroid hormone (e.g. after neck "
         "surgery), kidney disease; measure phosphate, PTH, vitamin D and magnesium.",
         *magnesium_advice,
+        *_notes(facts, low),
         "Diet: calcium-rich foods such as milk, yoghurt and cheese, calcium-fortified plant drinks, tinned fish "
         "eaten with the bones, and green leafy vegetables.",
     ]
@@ -306,14 +327,22 @@ def _panel_card(facts: ChartFacts) -> CardDraft:
                          reasons=[f.reference for f in facts.twitching])
         for code, display in PANEL_TESTS
     )
-    absent = BasisRow("Magnesium, potassium, sodium, calcium", "no usable result", "",
-                      f"none since {since.isoformat()} ({facts.lab_recency_days} days)", "Observation search")
+    notes = unmentioned_notes(facts)
+    if facts.labs:
+        summary = "Facial twitching: a recent electrolyte result could not be used; review it (details)"
+        basis = [*(result.basis_row() for result in facts.labs.values()), *facts.twitching_rows()]
+    else:
+        summary = "Facial twitching and no recent electrolytes: consider magnesium, potassium, sodium and calcium"
+        basis = [BasisRow("Magnesium, potassium, sodium, calcium", "no usable result", "",
+                          f"none since {since.isoformat()} ({facts.lab_recency_days} days)", "Observation search"),
+                 *facts.twitching_rows()]
     return draft_card(
         PANEL_MISSING,
-        summary="Facial twitching and no recent electrolytes: consider magnesium, potassium, sodium and calcium",
+        summary=summary,
         indicator="info",
-        basis=[absent, *facts.twitching_rows()],
+        basis=basis,
         advice=[
+            *(note.sentence() for note in notes),
             "Low magnesium, potassium, sodium or calcium can cause muscle twitching and are easy to correct.",
             "Test when twitching persists, spreads beyond one eyelid, or comes with cramps, tingling or weakness; "
             "add albumin to interpret total calcium.",

@@ -38,7 +38,10 @@ PATIENT_VIEW_SCENARIOS = {
                    condition("91637004"), lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.0, "mmol/L")),
     "pregnant-valproate": (twitching(), medication(rxnorm="11118"), condition("77386006"),
                            lab("2951-2", 139, "mmol/L")),
+    "male-valproate": (twitching(), medication(rxnorm="11118"), lab("2951-2", 139, "mmol/L")),
 }
+# Scenarios whose patient is not the named woman (sex decides some rules).
+PATIENTS = {"male-valproate": {**NAMED_PATIENT, "gender": "male"}}
 
 ORDER_SCENARIOS = {
     "renal": (orders(draft("Potassium Chloride 20 MEQ"), draft("Magnesium sulfate 50% injection")),
@@ -53,7 +56,8 @@ ORDER_PATIENTS = {"valproate-man": {**NAMED_PATIENT, "gender": "male"}}
 
 def _evaluations(knowledge):
     for name, resources in PATIENT_VIEW_SCENARIOS.items():
-        yield name, resources, knowledge.evaluate_patient_view(chart(*resources, patient_resource=NAMED_PATIENT),
+        person = PATIENTS.get(name, NAMED_PATIENT)
+        yield name, resources, knowledge.evaluate_patient_view(chart(*resources, patient_resource=person),
                                                                today=TODAY)
     for name, (context, resources) in ORDER_SCENARIOS.items():
         patient_resource = ORDER_PATIENTS.get(name, NAMED_PATIENT)

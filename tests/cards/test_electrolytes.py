@@ -179,7 +179,7 @@ def test_lab_basis_shows_value_unit_range_date_and_source(knowledge) -> None:
     resource = lab("19123-9", 1.5, "mg/dL", when="2026-11-18", low=1.6, high=2.6, id="mg-7")
     card = card_for(patient_view(knowledge, twitching(id="tw-1"), resource), "electrolyte.magnesium.low")
     basis = card.detail.split("**Advice**")[0]
-    for text in ("1.5 mg/dL", "0.62 mmol/L", "0.66-1.07 mmol/L (reporting lab)", "2026-11-18", "Observation/mg-7",
+    for text in ("1.5 mg/dL", "0.62 mmol/L", "1.6-2.6 mg/dL (= 0.66-1.07 mmol/L; reporting lab)", "2026-11-18", "Observation/mg-7",
                  "Condition/tw-1"):
         assert text in basis
     assert card.detail.startswith("**Basis**")

@@ -9,15 +9,16 @@ import pytest
 
 from builders import lab
 from cards.fhir_reading import ResourceReader
-from cards.labs import latest_lab
+from cards.labs import read_lab
 from cards.thresholds import ANALYTES, Amount, Analyte, Severity
 
 SINCE = date(2026, 8, 27)
+TODAY = date(2026, 11, 25)
 
 
 def _latest(analyte: Analyte, *raws, age: int | None = 40, skipped: Counter | None = None):
     reader = ResourceReader(skipped if skipped is not None else Counter())
-    return latest_lab(ANALYTES[analyte], raws, reader, since=SINCE, age_years=age)
+    return read_lab(ANALYTES[analyte], raws, reader, since=SINCE, today=TODAY, age_years=age).result
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_unknown_unit_is_skipped_counted_and_the_next_result_used() -> None:
     result = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.0, "g/L", when="2026-11-20"),
                      lab("19123-9", 2.0, "mg/dL", when="2026-11-01"), skipped=skipped)
     assert result is not None and result.original == "2.0 mg/dL"
-    assert skipped == {"Observation": 1}
+    assert skipped == {"Observation:unreadable-unit": 1}
 
 
 @pytest.mark.parametrize("impossible", [0, -5])
@@ -64,7 +65,7 @@ def test_a_concentration_of_zero_or_less_is_a_data_error_skipped_not_a_critical_
     result = _latest(Analyte.MAGNESIUM, lab("19123-9", impossible, "mg/dL", when="2026-11-20"),
                      lab("19123-9", 2.0, "mg/dL", when="2026-11-01"), skipped=skipped)
     assert result is not None and result.original == "2.0 mg/dL"
-    assert skipped == {"Observation": 1}
+    assert skipped == {"Observation:impossible-value": 1}
 
 
 def test_latest_result_wins_regardless_of_list_order() -> None:
@@ -173,3 +174,13 @@ def test_ionized_calcium_low_below_1_15() -> None:
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.10, "mmol/L")).severity is Severity.MILD
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 1.16, "mmol/L")).severity is None
     assert _latest(Analyte.CALCIUM_IONIZED, lab("1995-0", 0.7, "mmol/L")).severity is Severity.SEVERE
+
+
+@pytest.mark.parametrize("field, value", [("status", {"code": "final"}), ("status", ["final"]), ("id", {"x": 1})])
+def test_results_with_non_string_status_or_id_are_left_out_without_crashing(knowledge, field, value) -> None:
+    from builders import chart, twitching
+    good = lab("19123-9", 1.1, "mg/dL")
+    hostile = {**lab("19123-9", 0.9, "mg/dL", when="2026-11-24"), field: value}
+    evaluation = knowledge.evaluate_patient_view(chart(twitching(), good, hostile), today=date(2026, 11, 25))
+    card = next(card for card in evaluation.cards if card.rule_id == "electrolyte.magnesium.low")
+    assert "1.1 mg/dL" in card.detail and "0.9 mg/dL" not in card.detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -96,3 +97,18 @@ def test_brand_and_salt_names_are_recognised(terminology, text: str, concept: Co
                                   "losartan potassium 50 mg"])
 def test_drugs_formulated_as_a_salt_are_not_supplements(terminology, text: str) -> None:
     assert not terminology.match_text(text) & {Concept.MAGNESIUM_SUPPLEMENT, Concept.POTASSIUM_SUPPLEMENT}
+
+
+def test_hostile_shapes_are_not_medications_and_do_not_crash(knowledge) -> None:
+    from builders import chart, orders, twitching
+    hostile = [{"resourceType": "MedicationRequest", "status": {"x": 1}, "medicationCodeableConcept": {"text": "Depakote"}},
+               {"resourceType": ["MedicationRequest"], "status": "active"},
+               {"resourceType": "MedicationStatement", "status": ["active"]}]
+    patient_chart = chart(twitching())
+    patient_chart = type(patient_chart)(**{**patient_chart.__dict__, "medication_requests": hostile[:2],
+                                           "medication_statements": hostile[2:]})
+    view = knowledge.evaluate_patient_view(patient_chart, today=date(2026, 11, 25))
+    assert "epilepsy.valproate.pregnancy-prevention" not in [card.rule_id for card in view.cards]
+    # A draft is checked whatever its status says: the odd status does not hide the valproate order.
+    evaluation = knowledge.evaluate_orders(patient_chart, orders(*hostile), today=date(2026, 11, 25))
+    assert [card.rule_id for card in evaluation.cards] == ["order.valproate.pregnancy"]

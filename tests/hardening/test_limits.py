@@ -204,6 +204,7 @@ def test_no_more_pages_are_followed_than_the_limit(tmp_path: Any, chart_server: 
     patient_id = body["context"]["patientId"]
     next_page = f"{fhir.url}/Observation?patient={patient_id}&_count=1&_offset=1"
     observations["link"] = [{"relation": "next", "url": next_page}]
+    body["prefetch"]["medicationStatements"] = None  # nothing else to fetch: only the observation pages count
     with app_client(tmp_path, fetch_max_pages=max_pages) as client:
         response = client.post("/cds-services/patient-view", json=body)
     assert response.status_code == 200

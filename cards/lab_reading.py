@@ -1,0 +1,47 @@
+"""The lab part of the chart: every analyte's latest usable result, albumin, and the results a card must mention.
+
+One call from the chart reader, so the lab rules (versions, instants, units, ranges) live together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .facts import LabNote, LabResult, Measurement
+from .fhir_reading import ResourceReader
+from .labs import latest_measurement, read_lab
+from .terminology import Concept
+from .thresholds import ANALYTES, Analyte
+
+LAB_CONCEPTS: Mapping[Analyte, Concept] = {
+    Analyte.MAGNESIUM: Concept.LAB_MAGNESIUM,
+    Analyte.POTASSIUM: Concept.LAB_POTASSIUM,
+    Analyte.SODIUM: Concept.LAB_SODIUM,
+    Analyte.CALCIUM_TOTAL: Concept.LAB_CALCIUM_TOTAL,
+    Analyte.CALCIUM_IONIZED: Concept.LAB_CALCIUM_IONIZED,
+}
+
+
+@dataclass(frozen=True)
+class LabFacts:
+    labs: Mapping[Analyte, LabResult]
+    albumin: Measurement | None
+    notes: tuple[LabNote, ...]
+
+
+def read_labs(buckets: Mapping[Concept, Sequence[Mapping[str, Any]]], reader: ResourceReader, *, since: date,
+              today: date, age_years: int | None) -> LabFacts:
+    labs: dict[Analyte, LabResult] = {}
+    notes: list[LabNote] = []
+    for analyte, concept in LAB_CONCEPTS.items():
+        reading = read_lab(ANALYTES[analyte], buckets.get(concept, ()), reader, since=since, today=today,
+                           age_years=age_years)
+        if reading.result is not None:
+            labs[analyte] = reading.result
+        notes.extend(reading.notes)
+    albumin = latest_measurement(buckets.get(Concept.LAB_ALBUMIN, ()), reader, since=since, name="Albumin",
+                                 today=today)
+    return LabFacts(labs, albumin, tuple(notes))
