@@ -112,3 +112,18 @@ def test_hostile_shapes_are_not_medications_and_do_not_crash(knowledge) -> None:
     # A draft is checked whatever its status says: the odd status does not hide the valproate order.
     evaluation = knowledge.evaluate_orders(patient_chart, orders(*hostile), today=date(2026, 11, 25))
     assert [card.rule_id for card in evaluation.cards] == ["order.valproate.pregnancy"]
+
+
+def test_chart_labels_inside_advice_are_escaped(knowledge) -> None:
+    from builders import chart, condition, lab, medication, twitching
+    hostile = "<img src=x onerror=alert(1)> spironolactone"
+    view = knowledge.evaluate_patient_view(
+        chart(twitching(), lab("2823-3", 3.2, "mmol/L"), medication(hostile)), today=date(2026, 11, 25))
+    potassium = next(card for card in view.cards if card.rule_id == "electrolyte.potassium.low")
+    assert "<img" not in potassium.detail and "&lt;img" in potassium.detail
+    nmj = {**condition("91637004"), "code": {**condition("91637004")["code"], "text": "<b>MG</b> [x](http://e)"}}
+    view = knowledge.evaluate_patient_view(chart(twitching(onset="2025-01-01"), nmj, lab("19123-9", 2.0, "mg/dL"),
+                                                 lab("2823-3", 4.0, "mmol/L")), today=date(2026, 11, 25))
+    refractory = next(card for card in view.cards if card.rule_id == "refractory.botulinum-toxin")
+    assert "neuromuscular junction disorder is recorded" in refractory.detail
+    assert "<b>" not in refractory.detail and "[x](http" not in refractory.detail
