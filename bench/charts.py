@@ -252,6 +252,7 @@ def hook_request(size: ChartSize, *, today: date, seed: int = 0) -> dict[str, An
             "observations": _searchset(writer.observations()),
             "conditions": _searchset(writer.conditions()),
             "medications": _searchset(writer.medications()),
+            "medicationStatements": _searchset([]),
         },
     }
 

@@ -1,4 +1,4 @@
-"""Sources the cards cite (facts.md §5 unless noted), so a clinician can judge every piece of advice independently."""
+"""Sources the cards cite, so a clinician can judge every piece of advice independently."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ KIDNEY360_ODS = Citation(
     "Osmotic demyelination and sodium correction, Kidney360 2021 (PMC8786124)",
     "https://pmc.ncbi.nlm.nih.gov/articles/PMC8786124",
 )
-# Not in facts.md §5: read for the calcium severity band (see thresholds.py).
+# Read for the calcium severity band (see thresholds.py).
 SFE_HYPOCALCAEMIA = Citation(
     "Society for Endocrinology emergency guidance: acute hypocalcaemia in adults (2016)",
     "https://ec.bioscientifica.com/view/journals/ec/5/5/G7.xml",
@@ -47,9 +47,19 @@ JACOBS_1994_MYOKYMIA_MS = Citation(
 DUODECIM_MYOKYMIA = Citation(
     "Duodecim EBM Guidelines: Eyelid myokymia (subscription)", "https://www.ebm-guidelines.com/"
 )
-# Not in facts.md §5: the US national poison-centre line (HRSA).
+# The US national poison-centre line (HRSA).
 POISON_HELP = Citation("Poison Help line 1-800-222-1222 (HRSA)", "https://poisonhelp.hrsa.gov/")
-# facts.md §5 item 8 names the openFDA labels without a page; this is openFDA's drug-label entry point.
+# openFDA's drug-label entry point: the labels cited are found there by product name.
 OPENFDA_LABELS = Citation(
     "openFDA drug labels (boxed warnings, contraindications)", "https://open.fda.gov/apis/drug/label/"
+)
+MHRA_VALPROATE_MEN = Citation(
+    "MHRA Drug Safety Update (September 2024): valproate use in men - effective contraception as a precaution",
+    "https://www.gov.uk/drug-safety-update/valproate-use-in-men-as-a-precaution-men-and-their-partners-should-use-"
+    "effective-contraception",
+)
+MHRA_VALPROATE_MEN_2025 = Citation(
+    "MHRA (February 2025): update on two-specialist review requirements for male patients already taking valproate",
+    "https://www.gov.uk/government/news/update-on-2-specialist-review-requirements-for-male-patients-already-taking-"
+    "valproate",
 )

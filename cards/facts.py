@@ -129,11 +129,22 @@ class CodedFact:
 
     reference: str
     concepts: frozenset[Concept]
-    label: str  # e.g. "Hemifacial spasm (SNOMED CT 13753008)"
+    label: str  # e.g. "twitchy left eye — Facial myokymia (SNOMED CT 1070000)": the chart's own term first
     codes: tuple[tuple[str, str], ...] = ()  # (system, code as written) of the resource's codings
     onset: date | None = None
     recorded: date | None = None
     status: str = "active"
+    verification: str | None = None  # Condition.verificationStatus code when it is not a plain confirmation
+
+    @property
+    def is_differential(self) -> bool:
+        """Recorded only as one of the possibilities under consideration: safety checks only, never treatment."""
+        return self.verification == "differential"
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        """Provisional, unconfirmed or differential: counted, but the card must say it is not confirmed."""
+        return self.verification in UNCONFIRMED_VERIFICATION
 
     @property
     def documented_since(self) -> date | None:
@@ -148,6 +159,15 @@ class CodedFact:
             dates.append(f"recorded {self.recorded.isoformat()}")
         return BasisRow(self.label, value or self.status, "", ", ".join(dates) or "date not recorded",
                         self.reference)
+
+
+UNCONFIRMED_VERIFICATION = frozenset({"provisional", "unconfirmed", "differential"})
+
+
+def unconfirmed_notes(facts: Iterable[CodedFact]) -> list[str]:
+    """A basis note per diagnosis that is not confirmed, so no card presents a tentative diagnosis as settled."""
+    return [f"{escape_markdown(fact.label)} is recorded as {fact.verification}, not confirmed: confirm it before "
+            "acting on it." for fact in facts if fact.is_unconfirmed]
 
 
 @dataclass(frozen=True)
@@ -205,8 +225,10 @@ class ChartFacts:
     def is_pregnant(self) -> bool:
         return bool(self.pregnancy)
 
-    def conditions_in(self, *concepts: Concept) -> tuple[CodedFact, ...]:
-        return _having(self.conditions, concepts)
+    def conditions_in(self, *concepts: Concept, including_differential: bool = False) -> tuple[CodedFact, ...]:
+        """Conditions in these value sets; differential diagnoses only when asked (red flags and safety checks)."""
+        return tuple(fact for fact in _having(self.conditions, concepts)
+                     if including_differential or not fact.is_differential)
 
     def twitching_of(self, *kinds: Concept) -> tuple[CodedFact, ...]:
         return _having(self.twitching, kinds)

@@ -63,7 +63,7 @@ class Knowledge:
         evaluation = Evaluation()
         facts = self._facts(chart, evaluation, today, lab_recency_days)
         if facts is not None:
-            under_review = order_checks.read_orders(orders, self._terminology)
+            under_review = order_checks.read_orders(orders, chart, self._terminology)
             if under_review.checked:
                 evaluation.cards.extend(order_checks.evaluate(facts, under_review))
         return evaluation

@@ -55,8 +55,9 @@ def _replaced_ids(raws: Iterable[Mapping[str, Any]]) -> set[str]:
 
 
 def current_versions(raws: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The raw results no later version replaces (order kept)."""
-    listed = list(raws)
+    """The raw results no later version replaces (order kept). A result whose `status` or `id` is not a string is
+    not valid FHIR and is left out here, before any set lookup could trip over it."""
+    listed = [raw for raw in raws if isinstance(raw.get("status"), str) and isinstance(raw.get("id"), str | None)]
     best: dict[str, tuple[tuple[datetime, int, int, datetime], int]] = {}
     for position, raw in enumerate(listed):
         rank = _version_rank(raw)

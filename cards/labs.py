@@ -35,7 +35,8 @@ IMPOSSIBLE_VALUE = "Observation:impossible-value"
 def _newest_raws(raws: Iterable[Mapping[str, Any]], statuses: frozenset[str]) -> list[Mapping[str, Any]]:
     """Current versions with one of `statuses`, newest effective instant first (undated results last, unused)."""
     dated = [(moment, raw) for raw in current_versions(raws)
-             if raw.get("status") in statuses and (moment := effective_instant(raw)) is not None]
+             if isinstance(status := raw.get("status"), str) and status in statuses
+             and (moment := effective_instant(raw)) is not None]
     dated.sort(key=itemgetter(0), reverse=True)
     return [raw for _, raw in dated]
 

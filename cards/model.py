@@ -23,6 +23,8 @@ class ChartData:
 
     Lists hold resources, not Bundles. `None` for `patient` means the Patient could not be obtained;
     `patient_id` (from the hook context) is always known and is what suggested resources refer to.
+    `medication_products` holds the Medication resources that requests, statements and draft orders may refer to,
+    by every address they may be referred to by (`Medication/id`, a Bundle entry's `fullUrl`).
     """
 
     patient_id: str
@@ -30,6 +32,8 @@ class ChartData:
     observations: Sequence[FhirJson] = ()
     conditions: Sequence[FhirJson] = ()
     medication_requests: Sequence[FhirJson] = ()
+    medication_statements: Sequence[FhirJson] = ()
+    medication_products: Mapping[str, FhirJson] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

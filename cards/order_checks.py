@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from . import citations
 from .drafting import RuleInfo, draft_card
 from .facts import BasisRow, ChartFacts, CodedFact
 from .fhir_reading import reference
-from .model import CardDraft, OrderContext
+from .medication_reading import is_an_instruction_to_give, name_medication
+from .model import CardDraft, ChartData, OrderContext
 from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
 from .terminology import Concept, Terminology
 from .thresholds import Analyte
@@ -24,9 +24,15 @@ from .thresholds import Analyte
 POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium")
 MAGNESIUM_RENAL = RuleInfo("order.magnesium.renal", "Magnesium order with severe kidney disease")
 VALPROATE_PREGNANCY = RuleInfo("order.valproate.pregnancy", "Valproate order for someone who could become pregnant")
+VALPROATE_UNDER_55 = RuleInfo("order.valproate.under-55", "Valproate order for a patient under 55")
 LAMOTRIGINE_VALPROATE = RuleInfo("order.lamotrigine.valproate", "Lamotrigine and valproate together")
 BOTULINUM_NMJ = RuleInfo("order.botulinum.nmj-disorder", "Botulinum toxin with a neuromuscular junction disorder")
-RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, LAMOTRIGINE_VALPROATE, BOTULINUM_NMJ)
+BOTULINUM_PREGNANCY = RuleInfo("order.botulinum.pregnancy", "Botulinum toxin ordered during pregnancy")
+RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, VALPROATE_UNDER_55, LAMOTRIGINE_VALPROATE,
+         BOTULINUM_NMJ, BOTULINUM_PREGNANCY)
+
+# MHRA (January 2024): valproate is not started in anyone, of either sex, younger than this.
+VALPROATE_START_RESTRICTED_BELOW_AGE = 55
 
 ORDER_RESOURCE_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})  # MedicationOrder: DSTU2 EHRs
 
@@ -53,33 +59,35 @@ class OrdersUnderReview:
         return tuple(order for order in self.all_drafts if concept in order.concepts)
 
 
-def _medication_label(medication: Any) -> str:
-    if isinstance(medication, Mapping):
-        if isinstance(medication.get("text"), str) and medication["text"].strip():
-            return medication["text"].strip()
-        for coding in medication.get("coding") or ():
-            if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
-                return coding["display"]
-    return "medication order"
+def _is_selected(order_reference: str, order_id: str | None, selections: frozenset[str]) -> bool:
+    """`selections` name drafts as `Type/id` (the spec), but EHRs also send the bare id or an absolute URL."""
+    if not selections:
+        return True
+    return order_reference in selections or (order_id is not None and order_id in selections) or any(
+        selection.endswith("/" + order_reference) for selection in selections)
 
 
-def read_orders(orders: OrderContext, terminology: Terminology) -> OrdersUnderReview:
-    """The draft medication orders, matched to value sets by code, ATC and medication text."""
-    selected = set(orders.selections)
+def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology) -> OrdersUnderReview:
+    """The draft medication orders, matched to value sets however they name the drug (code, ATC, text, brand,
+    referenced Medication). An order not to give a drug (`doNotPerform`) is not under review."""
+    selected = frozenset(orders.selections)
     drafts: list[DraftOrder] = []
     checked: list[DraftOrder] = []
     for raw in orders.draft_orders:
-        if not isinstance(raw, Mapping) or raw.get("resourceType") not in ORDER_RESOURCE_TYPES:
+        kind = raw.get("resourceType") if isinstance(raw, Mapping) else None
+        if not isinstance(kind, str) or kind not in ORDER_RESOURCE_TYPES:
             continue
-        medication = raw.get("medicationCodeableConcept")
+        if not is_an_instruction_to_give(raw):
+            continue
+        named = name_medication(raw, chart.medication_products)
         order_id = raw.get("id") if isinstance(raw.get("id"), str) else None
         order = DraftOrder(
             reference=reference(raw["resourceType"], order_id),
-            label=_medication_label(medication),
-            concepts=terminology.match_concept(medication, with_text=True),
+            label=named.label,
+            concepts=named.match(terminology),
         )
         drafts.append(order)
-        if not selected or order.reference in selected:
+        if _is_selected(order.reference, order_id, selected):
             checked.append(order)
     return OrdersUnderReview(tuple(checked), tuple(drafts))
 
@@ -168,6 +176,45 @@ def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     )
 
 
+def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    """Someone who cannot become pregnant but is under 55 (in practice: men, and girls before menarche): the MHRA
+    start restriction still applies; men get the paternal-exposure precautions."""
+    ordered = orders.checked_in(Concept.VALPROATE)
+    age = facts.demographics.age_years
+    could, _ = facts.demographics.could_become_pregnant()
+    if not ordered or could or facts.is_pregnant or age is None or age >= VALPROATE_START_RESTRICTED_BELOW_AGE:
+        return None
+    advice = [f"Valproate must not be started in anyone younger than {VALPROATE_START_RESTRICTED_BELOW_AGE} unless "
+              "two specialists independently consider and document that no other treatment is effective or "
+              "tolerated, or that the reproductive risks do not apply (MHRA, January 2024)."]
+    if facts.medications_in(Concept.VALPROATE):
+        advice.append("Valproate is already on the medication list: if this continues existing treatment, the "
+                      "two-specialist requirement is for new starts (for men already taking valproate the CHM no "
+                      "longer requires it, February 2025); review at the next annual review.")
+    if facts.demographics.sex == "male":
+        advice.append("Men: as a precaution, use effective contraception (condoms plus the partner's contraception) "
+                      "during treatment and for 3 months after stopping, do not donate sperm in that time, and "
+                      "discuss family plans at each review (MHRA, September 2024). A records study suggests a "
+                      "possible small increase in neurodevelopmental disorders in children of fathers on valproate "
+                      "(about 5% vs 3%); causation is not confirmed.")
+    return draft_card(
+        VALPROATE_UNDER_55,
+        summary=f"Valproate ordered for a patient under {VALPROATE_START_RESTRICTED_BELOW_AGE}: "
+                "two-specialist agreement needed to start (MHRA 2024)",
+        indicator="warning",
+        basis=_rows(ordered) + [facts.demographics.basis_row(), *(m.basis_row() for m in
+                                                                  facts.medications_in(Concept.VALPROATE))],
+        advice=advice,
+        evidence="MHRA Drug Safety Updates: start restriction for patients under 55 (January 2024); precautions for "
+                 "men (September 2024), based on an observational Nordic registry study (pooled adjusted hazard ratio "
+                 "1.50, 95% CI 1.09-2.07) - a possible, unconfirmed risk, far below the 30-40% after exposure in "
+                 "the womb.",
+        source=citations.MHRA_VALPROATE_MEN_2025,
+        further_reading=(citations.MHRA_VALPROATE_MEN, citations.NICE_NG217_EPILEPSY),
+        handout_topic="epilepsy",
+    )
+
+
 def _lamotrigine_valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
     lamotrigine = orders.checked_in(Concept.LAMOTRIGINE)
     valproate = orders.checked_in(Concept.VALPROATE)
@@ -220,8 +267,27 @@ def _botulinum(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     )
 
 
+def _botulinum_pregnancy(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.BOTULINUM_TOXIN)
+    if not ordered or not facts.is_pregnant:
+        return None
+    return draft_card(
+        BOTULINUM_PREGNANCY,
+        summary="Botulinum toxin ordered during pregnancy: insufficient safety data; defer unless clearly needed",
+        indicator="warning",
+        basis=_rows(ordered) + list(facts.pregnancy),
+        advice=["There are insufficient data on botulinum toxin in pregnancy: defer treatment until after the "
+                "pregnancy where possible, or go ahead only on specialist advice after discussing the uncertainty "
+                "with the patient."],
+        evidence="Product labels (openFDA): no adequate data in pregnant women.",
+        source=citations.OPENFDA_LABELS,
+        handout_topic="botulinum-toxin",
+    )
+
+
 CHECKS: tuple[Callable[[ChartFacts, OrdersUnderReview], CardDraft | None], ...] = (
-    _potassium, _magnesium, _valproate, _lamotrigine_valproate, _botulinum,
+    _potassium, _magnesium, _valproate, _valproate_under_55, _lamotrigine_valproate, _botulinum,
+    _botulinum_pregnancy,
 )
 
 

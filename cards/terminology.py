@@ -36,6 +36,10 @@ SYSTEM_NAMES: Mapping[str, str] = {
 PREFIX_SYSTEMS = frozenset({ICD10CM, ATC})
 CANONICAL_BASE = "http://facial-twitch-cds.example.org/fhir/ValueSet/"
 TEXT_TERM_EXTENSION = "http://facial-twitch-cds.example.org/fhir/StructureDefinition/text-term"
+# A phrase read as one unit that names no value set (unless some set lists it as a term): "esomeprazole magnesium"
+# is a proton-pump inhibitor, not a magnesium supplement.
+TEXT_TERM_EXCLUDED_EXTENSION = "http://facial-twitch-cds.example.org/fhir/StructureDefinition/text-term-excluded"
+_TEXT_EXTENSIONS = frozenset({TEXT_TERM_EXTENSION, TEXT_TERM_EXCLUDED_EXTENSION})
 VALUESET_DIR = Path(__file__).parent / "valuesets"
 
 
@@ -68,6 +72,9 @@ class Concept(StrEnum):
     LAB_ALBUMIN = "lab-albumin"
     LAB_EGFR = "lab-egfr"
     PREGNANCY_TEST = "pregnancy-test"
+    ANSWER_POSITIVE = "answer-positive"
+    ANSWER_NEGATIVE = "answer-negative"
+    ANTIEPILEPTIC_UNDERDOSING = "underdosing-antiepileptic"
     VALPROATE = "medication-valproate"
     LAMOTRIGINE = "medication-lamotrigine"
     ANTICONVULSANT = "medication-anticonvulsant"
@@ -88,7 +95,10 @@ TWITCHING_KINDS = (
 
 
 _NOTHING: frozenset[Concept] = frozenset()
-_MEMO_LIMIT = 100_000  # distinct (system, code) pairs remembered; bounds memory in a long-running service
+# The memo is bounded in bytes, not just entries: at most this many (system, code) pairs, each at most this long, so
+# hostile charts with huge codes cannot pin memory in a long-running service (about 10 MB at worst).
+_MEMO_LIMIT = 20_000
+_MEMO_MAX_KEY_CHARS = 256
 
 
 class ValueSetError(ValueError):
@@ -114,6 +124,7 @@ class _Compiled:
     codes: frozenset[tuple[str, str]]  # (system, normalised code)
     prefixes: frozenset[tuple[str, str]]  # (system, normalised prefix)
     terms: frozenset[str]
+    excluded_terms: frozenset[str]
     includes: tuple[str, ...]  # canonical URLs
     listed: tuple[tuple[str, str], ...]  # (system, code as written) of explicit concepts, in file order
     displays: Mapping[tuple[str, str], str]  # (system, normalised code) -> display
@@ -145,15 +156,17 @@ def _compile(resource: ValueSet, concept: Concept) -> _Compiled:
             prefixes.add((include.system, normalise_code(include.system, rule.value)))
         if include.filter and len(include.filter) > 1:
             raise ValueSetError(f"{concept}: filters in one include are ANDed; put each family in its own include")
-    if any(ext.url != TEXT_TERM_EXTENSION or not ext.valueString for ext in resource.extension or ()):
+    if any(ext.url not in _TEXT_EXTENSIONS or not ext.valueString for ext in resource.extension or ()):
         raise ValueSetError(f"{concept}: unknown or empty extension")
-    terms = {ext.valueString.lower() for ext in resource.extension or ()}
+    terms = {ext.valueString.lower() for ext in resource.extension or () if ext.url == TEXT_TERM_EXTENSION}
+    excluded = {ext.valueString.lower() for ext in resource.extension or () if ext.url == TEXT_TERM_EXCLUDED_EXTENSION}
     return _Compiled(
         concept=concept,
         url=str(resource.url),
         codes=frozenset(codes),
         prefixes=frozenset(prefixes),
         terms=frozenset(terms),
+        excluded_terms=frozenset(excluded),
         includes=tuple(str(url) for url in includes),
         listed=tuple(listed),
         displays=displays,
@@ -188,6 +201,8 @@ class Terminology:
                     prefix.setdefault(key, set()).add(item.concept)
                 for term in member.terms:
                     term_concepts.setdefault(term, set()).add(item.concept)
+                for term in member.excluded_terms:
+                    term_concepts.setdefault(term, set())
         self._exact = {key: frozenset(value) for key, value in exact.items()}
         self._prefix = {key: frozenset(value) for key, value in prefix.items()}
         self._prefix_lengths = {
@@ -211,7 +226,8 @@ class Terminology:
         return found
 
     def match_text(self, text: str) -> frozenset[Concept]:
-        """Value sets whose text terms occur in `text` as whole words, case-insensitively (medication names)."""
+        """Value sets whose text terms occur in `text` as whole words, case-insensitively (medication names).
+        Longer phrases win where they overlap, so an excluded phrase hides the terms inside it."""
         if self._term_pattern is None:
             return frozenset()
         found: frozenset[Concept] = frozenset()
@@ -246,7 +262,7 @@ class Terminology:
 
     def _remember(self, key: tuple[str, str]) -> frozenset[Concept]:
         hit = self.match_coding(*key)
-        if len(self._memo) < _MEMO_LIMIT:
+        if len(self._memo) < _MEMO_LIMIT and len(key[0]) + len(key[1]) <= _MEMO_MAX_KEY_CHARS:
             self._memo[key] = hit
         return hit
 

@@ -200,6 +200,9 @@ KIDNEY_FUNCTION_WINDOW_DAYS = 365
 # A positive pregnancy test counts as "currently pregnant" for 90 days; longer-running pregnancies are expected on
 # the problem list (pregnancy Condition).
 PREGNANCY_TEST_WINDOW_DAYS = 90
+# A pregnancy Condition counts only if its onset (else recorded date) is at most this many days old: a pregnancy
+# lasts at most ~42 weeks (294 days), and pregnancy codes stay on problem lists after delivery.
+PREGNANCY_CONDITION_WINDOW_DAYS = 300
 # "New": a diagnosis whose onset (else recorded date) is at most this many days before today.
 RECENT_ONSET_DAYS = 30
 # Twitching documented at least this long counts as persisting despite first-line measures (botulinum toxin).

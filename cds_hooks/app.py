@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
+import anyio
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,11 +28,20 @@ from cards import load_knowledge
 
 from . import openapi
 from .admin import admin_router
+from .cors import CORS_ALLOWED_HEADERS
 from .engine import CdsEngine, validation_messages
-from .errors import BadRequest, CdsError, NotAuthenticated, PayloadTooLarge, PrefetchUnavailable
+from .errors import (
+    BadRequest,
+    CdsError,
+    NotAuthenticated,
+    PayloadTooLarge,
+    PrefetchUnavailable,
+    RequestTimeout,
+)
 from .feedback_loop import FeedbackLoop, id_hash_secret, suppression_policy
 from .fhir_client import FhirFetcher
 from .handouts import render_handout_page
+from .head_requests import HeadAsGet
 from .json_limits import parse_json_object
 from .json_response import JsonResponse
 from .metrics import exposition, observe_hook_call
@@ -45,25 +55,31 @@ from .unexpected_errors import UnexpectedErrors
 log = logging.getLogger("cds_hooks.request")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) anything over `limit` bytes before reading it all into memory."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The request body, refusing (413) anything over `limit` bytes before reading it all into memory, and (408)
+    a body still incomplete after `timeout_s`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body over the {limit}-byte limit")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body over the {limit}-byte limit")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body over the {limit}-byte limit")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"request body not received within {timeout_s:g} s") from None
     return b"".join(chunks)
 
 
 def _error_response(error: CdsError) -> Response:
     if isinstance(error, NotAuthenticated):
         return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return JsonResponse(error.operation_outcome(), status_code=error.status_code)
+    headers = {"Retry-After": str(error.retry_after_seconds)} if error.retry_after_seconds is not None else None
+    return JsonResponse(error.operation_outcome(), status_code=error.status_code, headers=headers)
 
 
 def create_app(
@@ -75,7 +91,10 @@ def create_app(
     """Build the service. Tests may pin the clinical `today` and the feedback loop's `clock`; by default both
     are real time."""
     settings = settings or Settings()
+    settings.check_production_ready()
     knowledge = load_knowledge()
+    services = build_services(knowledge)
+    prefetch_keys = frozenset(key.name for service in services.values() for key in service.prefetch)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,12 +102,7 @@ def create_app(
         await run_in_threadpool(store.upgrade)
         loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version, clock)
         async with httpx.AsyncClient(follow_redirects=False) as http:
-            fetcher = FhirFetcher(
-                http,
-                max_pages=settings.fetch_max_pages,
-                max_entries=settings.fetch_max_entries,
-                max_response_bytes=settings.fetch_max_response_bytes,
-            )
+            fetcher = FhirFetcher.from_settings(http, settings)
             app.state.store = store
             app.state.loop = loop
             app.state.engine = CdsEngine(settings, knowledge, fetcher, today=today, loop=loop)
@@ -115,11 +129,12 @@ def create_app(
         default_response_class=JsonResponse,
     )
     app.add_middleware(UnexpectedErrors)  # added first, so it runs inside CORS
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=list(CORS_ALLOWED_HEADERS),
         max_age=600,
     )
 
@@ -145,20 +160,22 @@ def create_app(
         await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
 
     @app.get("/cds-services", summary="CDS Hooks discovery", openapi_extra=openapi.DISCOVERY)
+    @app.get("/cds-services/", include_in_schema=False)
     async def discovery(request: Request) -> Any:
         if settings.discovery_requires_auth:
             await authenticate(request)
         return request.app.state.engine.discovery().model_dump(exclude_none=True)
 
     @app.post("/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=openapi.HOOK_CALL)
+    @app.post("/cds-services/{service_id}/", include_in_schema=False)
     async def call_service(service_id: str, request: Request) -> Response:
         started = time.perf_counter()
         engine: CdsEngine = request.app.state.engine
         fields: dict[str, Any] = {"request_id": str(uuid.uuid4()), "service": service_id}
         try:
             service = engine.service(service_id)
-            body = await read_body(request, settings.max_body_bytes)
-            await authenticate(request)
+            await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
             parse_start = time.perf_counter()
             call = engine.parse(service, body)
             fields["parse_ms"] = round((time.perf_counter() - parse_start) * 1000, 3)
@@ -187,15 +204,24 @@ def create_app(
         finally:
             fields["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
             log.info("hook call", extra={"fields": fields})
-            observe_hook_call(fields)
+            observe_hook_call(fields, services, prefetch_keys)
 
     @app.post("/cds-services/{service_id}/feedback", summary="Feedback on cards", openapi_extra=openapi.FEEDBACK)
+    @app.post("/cds-services/{service_id}/feedback/", include_in_schema=False)
     async def feedback(service_id: str, request: Request) -> Response:
         engine: CdsEngine = request.app.state.engine
         engine.service(service_id)
-        body = await read_body(request, settings.max_body_bytes)
         await authenticate(request)
-        document = parse_json_object(body, max_depth=settings.max_json_depth)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
+        document = parse_json_object(
+            body, max_depth=settings.max_json_depth, max_string_chars=settings.max_json_string_chars
+        )
+        items = document.get("feedback")
+        if isinstance(items, list) and len(items) > settings.feedback_max_items:
+            # Counted before validation: 25,000 items would cost seconds to validate and to write.
+            raise PayloadTooLarge(
+                f"feedback holds {len(items)} items; send at most {settings.feedback_max_items} per request"
+            )
         try:
             parsed = FeedbackRequest.model_validate(document)
         except ValidationError as exc:
@@ -238,6 +264,6 @@ def create_app(
         return Response(body, media_type=content_type)
 
     app.include_router(admin_router(lambda: app.state.store, settings), responses=openapi.ADMIN_RESPONSES)
-    openapi.describe_wire(app, build_services(knowledge).keys())
+    openapi.describe_wire(app, services.keys())
 
     return app

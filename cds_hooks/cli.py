@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -32,13 +32,7 @@ _INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
 
 
 def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
-    fetcher = FhirFetcher(
-        http,
-        max_pages=settings.fetch_max_pages,
-        max_entries=settings.fetch_max_entries,
-        max_response_bytes=settings.fetch_max_response_bytes,
-    )
-    return CdsEngine(settings, load_knowledge(), fetcher, today=today)
+    return CdsEngine(settings, load_knowledge(), FhirFetcher.from_settings(http, settings), today=today)
 
 
 @app.command()
@@ -62,7 +56,12 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
-        proxy_headers=settings.public_base_url is None,
+        http="cds_hooks.server_protocol:GuardedH11Protocol",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        # Forwarded headers say who called and which host: believed only from the proxies we were told about.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
     )
 
@@ -162,6 +161,30 @@ def database_upgrade() -> None:
     finally:
         store.close()
     typer.echo("store schema is up to date")
+
+
+@database.command("purge")
+def database_purge(
+    older_than: Annotated[
+        int | None, typer.Option("--older-than", min=1, help="Days to keep (default: FTCDS_RETENTION_DAYS).")
+    ] = None,
+) -> None:
+    """Forget issued cards and feedback comments older than the retention period, and ended JWT id claims."""
+    settings = Settings()
+    days = older_than or settings.retention_days
+    if days is None:
+        typer.echo("give --older-than DAYS or set FTCDS_RETENTION_DAYS", err=True)
+        raise typer.Exit(code=2)
+    store = Store.open(settings.effective_database_url)
+    try:
+        store.upgrade()
+        purged = store.purge(datetime.now(UTC) - timedelta(days=days))
+    finally:
+        store.close()
+    typer.echo(
+        f"purged {purged.issued_cards} issued cards, {purged.feedback_comments} feedback comments and "
+        f"{purged.jwt_ids} ended JWT id claims older than {days} days"
+    )
 
 
 def main() -> None:

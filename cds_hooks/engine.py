@@ -7,6 +7,7 @@ render.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .response import render_card
 from .services import CdsService, build_services
 from .settings import Settings
 
+log = logging.getLogger(__name__)
 
 _HEADER_SAFE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
@@ -112,7 +114,9 @@ class CdsEngine:
 
     def parse(self, service: CdsService, body: bytes) -> HookCall:
         """Validate a request body for `service`; every problem becomes a `BadRequest` naming the field."""
-        data = parse_json_object(body, max_depth=self.settings.max_json_depth)
+        data = parse_json_object(
+            body, max_depth=self.settings.max_json_depth, max_string_chars=self.settings.max_json_string_chars
+        )
         try:
             request = HookRequest.model_validate(data)
         except ValidationError as exc:
@@ -122,6 +126,8 @@ class CdsEngine:
         if request.fhirAuthorization and not _HEADER_SAFE_TOKEN.fullmatch(request.fhirAuthorization.access_token):
             # It would go into an HTTP header: no spaces, no line breaks, nothing but printable ASCII.
             raise BadRequest("fhirAuthorization.access_token cannot be sent as a bearer token")
+        if request.fhirAuthorization and (lacking := request.fhirAuthorization.spec_deviations()):
+            log.info("fhirAuthorization lacks required fields", extra={"fields": {"missing": lacking}})
         try:
             context = CONTEXT_MODELS[service.hook].model_validate(request.context)
         except ValidationError as exc:

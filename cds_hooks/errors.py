@@ -14,6 +14,7 @@ class CdsError(Exception):
 
     status_code: int = 400
     issue_code: str = "invalid"  # http://hl7.org/fhir/issue-type
+    retry_after_seconds: int | None = None  # sent as `Retry-After` when the caller should simply try again
 
     def __init__(self, message: str, *, details: list[str] | None = None) -> None:
         super().__init__(message)
@@ -36,6 +37,13 @@ class PayloadTooLarge(CdsError):
     issue_code = "too-costly"
 
 
+class RequestTimeout(CdsError):
+    """The body did not arrive within its time: a stalled upload must not hold a connection for good."""
+
+    status_code = 408
+    issue_code = "timeout"
+
+
 class UnknownService(CdsError):
     status_code = 404
     issue_code = "not-found"
@@ -53,7 +61,11 @@ class NotAuthenticated(CdsError):
 
 
 class PrefetchUnavailable(CdsError):
-    """Data a service needs was neither prefetched nor obtainable from the FHIR server (spec: 412)."""
+    """Data a service needs was neither prefetched nor obtainable from the FHIR server (spec: 412).
+
+    The answer names each key as "unavailable" only: why (refused connection, timeout, HTTP status) would let a
+    caller who chooses `fhirServer` scan the networks we reach. The reasons go to our log (`fetch_errors`).
+    """
 
     status_code = 412
     issue_code = "incomplete"
@@ -61,6 +73,14 @@ class PrefetchUnavailable(CdsError):
     def __init__(self, fetch_errors: dict[str, str]) -> None:
         super().__init__(
             "required FHIR data could not be obtained: " + ", ".join(sorted(fetch_errors)),
-            details=[f"{key}: {reason}" for key, reason in sorted(fetch_errors.items())],
+            details=[f"{key}: unavailable" for key in sorted(fetch_errors)],
         )
         self.fetch_errors = fetch_errors
+
+
+class StoreBusy(CdsError):
+    """The database stayed locked by other writers past its wait: retry shortly (503 with `Retry-After`)."""
+
+    status_code = 503
+    issue_code = "transient"
+    retry_after_seconds = 1

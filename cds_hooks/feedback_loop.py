@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from cards import CardDraft
 
 from .models import Card, FeedbackRequest
+from .private_files import private_file
 from .settings import Settings
 from .store import (
     FeedbackRecord,
@@ -51,8 +52,7 @@ def id_hash_secret(settings: Settings) -> bytes:
         )
     path: Path = settings.data_dir / SECRET_FILE_NAME
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
+        private_file(path)
         path.write_text(secrets.token_hex(32))
     return path.read_text().strip().encode()
 

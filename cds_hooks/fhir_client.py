@@ -2,7 +2,9 @@
 
 All keys of one hook call are fetched at once under one deadline, because the whole call has ~500 ms. Each key is
 fetched page by page (`link[relation=next]`), within page, entry and byte limits, so a large or hostile server
-cannot exhaust us. The EHR's bearer token goes only to the EHR's own FHIR server: a `next` link (or redirect)
+cannot exhaust us; all keys of one request share one byte budget too. We ask for and accept only the identity
+content coding: a compressed body is refused unread, so no stack of gzip layers is ever inflated (373 bytes of
+stacked gzip inflate to 638 MiB, and inflating blocks the event loop). The EHR's bearer token goes only to the EHR's own FHIR server: a `next` link (or redirect)
 to any other origin is refused before anything is sent. Outcomes are reported per key; whether a failure is a
 412 is the caller's decision. Logs name the key, status, page count and duration: never URLs (they carry patient
 ids) and never the token.
@@ -14,14 +16,17 @@ import asyncio
 import contextlib
 import logging
 import re
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote
 
 import httpx
 import orjson
+
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,26 @@ _FHIR_MEDIA_TYPES = frozenset({"application/fhir+json", "application/json"})
 _INSTANCE_READ = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")  # `Type/id`: FHIR's id syntax
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GONE = frozenset({404, 410})  # a read of a resource that does not exist (404) or was deleted (410)
+_IDENTITY = frozenset({"", "identity"})
+
+FETCH_FAILURES = frozenset(
+    {
+        "invalid fhirServer",
+        "no fhirServer in request",
+        "timeout",
+        "connection error",
+        "bad url",
+        "foreign next link",
+        "not fhir",
+        "unexpected content type",
+        "compressed",
+        "invalid json",
+        "operation outcome",
+        "too large",
+        "request bytes exhausted",
+    }
+)
+"""Every reason a key's fetch can fail with, besides `http NNN` (metrics label them from this closed set)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,18 @@ class FetchOutcome:
 
 class _FetchFailed(Exception):
     """Ends one key's fetch with a short reason that is safe to log and to show the caller."""
+
+
+@dataclass
+class _ByteBudget:
+    """Decoded bytes all keys of one request may still read together."""
+
+    left: int
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise _FetchFailed("request bytes exhausted")
 
 
 @dataclass
@@ -108,13 +145,31 @@ def _pages_named_self(bundle: Mapping[str, Any], *, relative_to: httpx.URL) -> s
     return identities
 
 
+def encode_query(query: str) -> str:
+    """A query with every name and value percent-encoded as RFC 3986 requires (`|` → `%7C`, `,` → `%2C`).
+
+    Strict FHIR servers refuse a raw `|`; values already encoded are decoded first, so nothing is encoded twice.
+    A `+` is a literal plus (FHIR dates carry time zones), never a space.
+    """
+    pairs = (part.partition("=") for part in query.split("&") if part)
+    return "&".join(
+        quote(unquote(name), safe="") + (f"={quote(unquote(value), safe='')}" if sep else "")
+        for name, sep, value in pairs
+    )
+
+
 def _first_url(base: httpx.URL, text: str) -> httpx.URL:
-    """A prefetch query is relative to the FHIR server's base (path included); a `next` link is absolute."""
+    """A prefetch query is relative to the FHIR server's base (path included), its values percent-encoded; a
+    `next` link is absolute and used as the server wrote it."""
     try:
         is_query = httpx.URL(text).is_relative_url
     except httpx.InvalidURL as exc:
         raise _FetchFailed("bad url") from exc
-    return _parse_url(str(base).rstrip("/") + "/" + text.lstrip("/") if is_query else text, relative_to=base)
+    if not is_query:
+        return _parse_url(text, relative_to=base)
+    path, sep, query = text.partition("?")
+    relative = path.lstrip("/") + (f"?{encode_query(query)}" if sep else "")
+    return _parse_url(str(base).rstrip("/") + "/" + relative, relative_to=base)
 
 
 def _entries(bundle: Mapping[str, Any]) -> list[Any]:
@@ -137,13 +192,31 @@ def _with_entries(bundle: Mapping[str, Any], entries: list[Any]) -> dict[str, An
 class FhirFetcher:
     """Fetches prefetch keys from an EHR's FHIR server with the shared `httpx.AsyncClient`."""
 
+    @classmethod
+    def from_settings(cls, client: httpx.AsyncClient, settings: Settings) -> FhirFetcher:
+        return cls(
+            client,
+            max_pages=settings.fetch_max_pages,
+            max_entries=settings.fetch_max_entries,
+            max_response_bytes=settings.fetch_max_response_bytes,
+            max_request_bytes=settings.fetch_max_request_bytes,
+        )
+
     def __init__(
-        self, client: httpx.AsyncClient, *, max_pages: int, max_entries: int, max_response_bytes: int
+        self,
+        client: httpx.AsyncClient,
+        *,
+        max_pages: int,
+        max_entries: int,
+        max_response_bytes: int,
+        max_request_bytes: int | None = None,
     ) -> None:
+        """`max_request_bytes` bounds all keys of one `fetch_all` together (None: only each response is bounded)."""
         self._client = client
         self._max_pages = max_pages
         self._max_entries = max_entries
         self._max_response_bytes = max_response_bytes
+        self._max_request_bytes = max_request_bytes
 
     async def fetch_all(
         self,
@@ -161,15 +234,16 @@ class FhirFetcher:
             base = httpx.URL()
         if base.scheme not in ("http", "https") or not base.host:
             return {r.key: FetchOutcome(r.key, None, "invalid fhirServer", 0, False) for r in requests}
-        headers = {"Accept": "application/fhir+json"}
+        headers = {"Accept": "application/fhir+json", "Accept-Encoding": "identity"}
         if access_token:
             headers["Authorization"] = f"Bearer {access_token}"
 
         outcomes: dict[str, FetchOutcome] = {}
         progress = {r.key: _Progress() for r in requests}
+        budget = _ByteBudget(self._max_request_bytes or sys.maxsize)
 
         async def fetch(request: FetchRequest) -> None:
-            outcomes[request.key] = await self._fetch_key(base, request, headers, progress[request.key])
+            outcomes[request.key] = await self._fetch_key(base, request, headers, progress[request.key], budget)
             progress[request.key].finished_at = time.perf_counter()
 
         try:
@@ -184,10 +258,15 @@ class FhirFetcher:
         return outcomes
 
     async def _fetch_key(
-        self, base: httpx.URL, request: FetchRequest, headers: Mapping[str, str], progress: _Progress
+        self,
+        base: httpx.URL,
+        request: FetchRequest,
+        headers: Mapping[str, str],
+        progress: _Progress,
+        budget: _ByteBudget,
     ) -> FetchOutcome:
         try:
-            return await self._follow_pages(base, request, headers, progress)
+            return await self._follow_pages(base, request, headers, progress, budget)
         except _FetchFailed as failure:
             return FetchOutcome(request.key, None, str(failure), progress.pages, False)
         except httpx.TimeoutException:
@@ -196,7 +275,12 @@ class FhirFetcher:
             return FetchOutcome(request.key, None, "connection error", progress.pages, False)
 
     async def _follow_pages(
-        self, base: httpx.URL, request: FetchRequest, headers: Mapping[str, str], progress: _Progress
+        self,
+        base: httpx.URL,
+        request: FetchRequest,
+        headers: Mapping[str, str],
+        progress: _Progress,
+        budget: _ByteBudget,
     ) -> FetchOutcome:
         url: httpx.URL | None = _first_url(base, request.url)
         is_read = request.partial is None and _INSTANCE_READ.fullmatch(request.url) is not None
@@ -211,7 +295,7 @@ class FhirFetcher:
             if _page_identity(url) in seen or progress.pages >= self._max_pages or len(entries) >= self._max_entries:
                 return self._finish(request.key, result, entries, progress.pages, truncated=True)
             seen.add(_page_identity(url))
-            page = await self._get(url, headers, progress, is_read=is_read)
+            page = await self._get(url, headers, progress, budget, is_read=is_read)
             if page is None:
                 return FetchOutcome(request.key, None, None, progress.pages, False)
             if page["resourceType"] != "Bundle":
@@ -233,7 +317,7 @@ class FhirFetcher:
         return FetchOutcome(key, result, None, pages, truncated)
 
     async def _get(
-        self, url: httpx.URL, headers: Mapping[str, str], progress: _Progress, *, is_read: bool
+        self, url: httpx.URL, headers: Mapping[str, str], progress: _Progress, budget: _ByteBudget, *, is_read: bool
     ) -> dict[str, Any] | None:
         """One page as a FHIR resource; None when a read finds no such resource."""
         async with self._client.stream("GET", url, headers=headers, follow_redirects=False) as response:
@@ -245,7 +329,9 @@ class FhirFetcher:
             media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type not in _FHIR_MEDIA_TYPES:
                 raise _FetchFailed("unexpected content type")
-            body = await self._read_capped(response)
+            if response.headers.get("content-encoding", "").strip().lower() not in _IDENTITY:
+                raise _FetchFailed("compressed")  # we asked for identity; inflating an answer is a bomb's way in
+            body = await self._read_capped(response, budget)
         progress.pages += 1
         try:
             resource = orjson.loads(body)
@@ -257,17 +343,19 @@ class FhirFetcher:
             raise _FetchFailed("operation outcome")
         return resource
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        """The body, read no further than `max_response_bytes` (decoded size: a compressed bomb stops too)."""
+    async def _read_capped(self, response: httpx.Response, budget: _ByteBudget) -> bytes:
+        """The body as sent (`aiter_raw`: nothing is decoded), no further than `max_response_bytes` nor the
+        request's byte budget."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_response_bytes:
             raise _FetchFailed("too large")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.aiter_raw():
             size += len(chunk)
             if size > self._max_response_bytes:
                 raise _FetchFailed("too large")
+            budget.spend(len(chunk))
             chunks.append(chunk)
         return b"".join(chunks)
 

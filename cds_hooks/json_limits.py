@@ -1,9 +1,12 @@
-"""Reading a JSON request body within limits: valid JSON, an object, and nested no deeper than we allow.
+"""Reading a JSON request body within limits: valid JSON, an object, nested no deeper and holding no string (key
+or value) longer than we allow.
 
-Depth is checked right after parsing, before any model sees the document: deeply nested input costs recursion in
+Both are checked right after parsing, before any model sees the document. Deeply nested input costs recursion in
 every later consumer (pydantic, fhir.resources, orjson when dumping), and no CDS Hooks request needs more than a
-few dozen levels. orjson itself refuses more than 1024 levels; the configured limit is usually far lower. The walk
-is iterative, one level at a time, and visits containers only, so its cost is a small fraction of the parse.
+few dozen levels; orjson itself refuses more than 1024 levels. An over-long string (a 3 MiB "code") would travel
+on into the clinical layer and its caches: no id, code, unit or display in a chart is anywhere near the limit.
+The walk is iterative, one level at a time, in the same pass for both limits, so its cost stays a small fraction
+of the parse.
 """
 
 from __future__ import annotations
@@ -15,34 +18,45 @@ import orjson
 from .errors import BadRequest
 
 
-def exceeds_depth(document: Any, max_depth: int) -> bool:
-    """True if `document` nests objects and arrays more than `max_depth` levels deep (a scalar is depth 0)."""
-    # Exact type checks on purpose: parsed JSON holds plain dicts and lists only, and `type(x) is` is what keeps
-    # this walk about as fast as orjson's parse of the same body.
+def limit_exceeded(document: Any, *, max_depth: int, max_string_chars: int) -> str | None:
+    """Which limit `document` breaks, as a sentence for the caller, or None (a scalar is depth 0)."""
+    # Exact type checks on purpose: parsed JSON holds plain dicts, lists and strs only, and `type(x) is` is what
+    # keeps this walk about as fast as orjson's parse of the same body.
+    if type(document) is str and len(document) > max_string_chars:
+        return f"request body holds a string longer than {max_string_chars} characters"
     level = [document] if type(document) is dict or type(document) is list else []
     depth = 0
     while level:
         depth += 1
         if depth > max_depth:
-            return True
+            return f"request body nests JSON deeper than {max_depth} levels"
         below: list[Any] = []
         keep = below.append
         for container in level:
-            for child in container.values() if type(container) is dict else container:
+            if type(container) is dict:
+                if any(len(key) > max_string_chars for key in container):
+                    return f"request body holds a string longer than {max_string_chars} characters"
+                children = container.values()
+            else:
+                children = container
+            for child in children:
                 if type(child) is dict or type(child) is list:
                     keep(child)
+                elif type(child) is str and len(child) > max_string_chars:
+                    return f"request body holds a string longer than {max_string_chars} characters"
         level = below
-    return False
+    return None
 
 
-def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
-    """`body` as a JSON object; malformed, non-object or too deeply nested input is a `BadRequest`."""
+def parse_json_object(body: bytes, *, max_depth: int, max_string_chars: int) -> dict[str, Any]:
+    """`body` as a JSON object; malformed, non-object, too deep or over-long input is a `BadRequest`."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
     if not isinstance(document, dict):
         raise BadRequest("request body must be a JSON object")
-    if exceeds_depth(document, max_depth):
-        raise BadRequest(f"request body nests JSON deeper than {max_depth} levels")
+    problem = limit_exceeded(document, max_depth=max_depth, max_string_chars=max_string_chars)
+    if problem is not None:
+        raise BadRequest(problem)
     return document

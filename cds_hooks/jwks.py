@@ -115,14 +115,17 @@ class FetchedKeys:
         async with self._http.stream(
             "GET",
             self.url,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Accept-Encoding": "identity"},
             timeout=FETCH_TIMEOUT_SECONDS,
             follow_redirects=False,
         ) as response:
             if response.status_code != 200:
                 raise JwksUnavailable(f"HTTP {response.status_code}")
+            if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+                # We asked for identity: a compressed answer is refused unread rather than inflated (a gzip bomb).
+                raise JwksUnavailable("compressed answer refused")
             body = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():
                 body += chunk
                 if len(body) > MAX_JWKS_BYTES:
                     raise JwksUnavailable(f"larger than {MAX_JWKS_BYTES} bytes")

@@ -1,5 +1,10 @@
 """Prometheus metrics: what an integration engineer watches (latency per stage, cards, fetch errors, JWT rejections).
 
+Every label value comes from one of our own closed sets (service ids, stages, rule ids, status codes, rejection
+categories, fetch-failure categories, resource types we read); anything else is counted as `other`. A value taken
+from the request (an unknown service id in the path, a status a FHIR server made up) would grow the exposition
+without bound, one series per value.
+
 With several uvicorn workers each process counts on its own; `serve` then sets `PROMETHEUS_MULTIPROC_DIR` before the
 workers start, and `/metrics` aggregates every worker's files, so a scrape sees the whole server.
 """
@@ -7,6 +12,8 @@ workers start, and `/metrics` aggregates every worker's files, so a scrape sees 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Collection
 from typing import Any
 
 from prometheus_client import (
@@ -18,7 +25,13 @@ from prometheus_client import (
     multiprocess,
 )
 
+from .fhir_client import FETCH_FAILURES
+from .security import Rejection
+
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+READ_RESOURCE_TYPES = frozenset(
+    {"Patient", "Observation", "Condition", "MedicationRequest", "MedicationStatement", "Medication", "Bundle"}
+)
 
 # Buckets sized for a service that answers in milliseconds but must stay visible up to the spec's ~500 ms.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
@@ -56,12 +69,33 @@ def exposition() -> tuple[bytes, str]:
 
 
 _STAGES = ("parse", "prefetch", "evaluate", "render", "serialize")
+OTHER = "other"
+_HTTP_STATUS = re.compile(r"http ([1-5])\d\d")
+_REJECTIONS = frozenset(reason.value for reason in Rejection)
 
 
-def observe_hook_call(fields: dict[str, Any]) -> None:
-    """Count one hook call from its request-log fields (the log and the metrics can never disagree)."""
-    service = str(fields.get("service", ""))
-    status = str(fields.get("status", 500))
+def _closed(value: Any, allowed: Collection[str]) -> str:
+    return value if isinstance(value, str) and value in allowed else OTHER
+
+
+def _fetch_reason(reason: Any) -> str:
+    """A fetch failure's category; an HTTP status only by its class (`http 4xx`)."""
+    status = _HTTP_STATUS.fullmatch(reason) if isinstance(reason, str) else None
+    return f"http {status.group(1)}xx" if status else _closed(reason, FETCH_FAILURES)
+
+
+def _rejection(reason: Any) -> str:
+    """A JWT rejection's category, without the claim name some categories carry (`missing claim: jti`)."""
+    return _closed(reason.partition(":")[0] if isinstance(reason, str) else reason, _REJECTIONS)
+
+
+def observe_hook_call(fields: dict[str, Any], services: Collection[str], prefetch_keys: Collection[str]) -> None:
+    """Count one hook call from its request-log fields (the log and the metrics can never disagree).
+
+    `services` and `prefetch_keys` are the closed sets the service and key labels may take.
+    """
+    service = _closed(fields.get("service"), services)
+    status = str(int(fields.get("status", 500)))
     REQUEST_SECONDS.labels(service, "hook", status).observe(fields.get("total_ms", 0.0) / 1000)
     for stage in _STAGES:
         if f"{stage}_ms" in fields:
@@ -71,8 +105,8 @@ def observe_hook_call(fields: dict[str, Any]) -> None:
     for rule in fields.get("suppressed_rules", ()):
         CARDS_SUPPRESSED.labels(service, rule).inc()
     for resource_type, count in fields.get("skipped_resources", {}).items():
-        SKIPPED_RESOURCES.labels(resource_type).inc(count)
+        SKIPPED_RESOURCES.labels(_closed(resource_type, READ_RESOURCE_TYPES)).inc(count)
     for key, reason in fields.get("fetch_errors", {}).items():
-        FETCH_ERRORS.labels(key, reason).inc()
+        FETCH_ERRORS.labels(_closed(key, prefetch_keys), _fetch_reason(reason)).inc()
     if status == "401":
-        JWT_REJECTIONS.labels(str(fields.get("error", "unknown"))).inc()
+        JWT_REJECTIONS.labels(_rejection(fields.get("error"))).inc()

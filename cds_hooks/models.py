@@ -28,12 +28,23 @@ class _Outbound(BaseModel):
 
 
 class FhirAuthorization(_Inbound):
+    """The EHR's access token for its FHIR server.
+
+    The spec requires `expires_in`, `scope` and `subject`, but a fallback fetch needs only the token, and when
+    every key was prefetched not even that: EHRs that leave them out still get cards (the deviation is logged,
+    see `spec_deviations`).
+    """
+
     access_token: str = Field(min_length=1, repr=False)
     token_type: Literal["Bearer"]
-    expires_in: int
-    scope: str
-    subject: str
+    expires_in: int | None = None
+    scope: str | None = None
+    subject: str | None = None
     patient: str | None = None
+
+    def spec_deviations(self) -> list[str]:
+        """The fields CDS Hooks 2.0 requires that this authorization lacks."""
+        return [name for name in ("expires_in", "scope", "subject") if getattr(self, name) is None]
 
     @field_validator("token_type", mode="before")
     @classmethod

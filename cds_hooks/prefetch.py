@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cards import ChartData
+from cards.medication_reading import index_products, references_to_fetch
 
 from .errors import PrefetchUnavailable
 from .fhir_client import FetchOutcome, FetchRequest, FhirFetcher, next_link
@@ -29,6 +31,10 @@ _USER_TOKENS = {
     "userPatientId": "Patient",
     "userRelatedPersonId": "RelatedPerson",
 }
+
+
+MEDICATION_PRODUCTS_KEY = "medicationProducts"  # not a prefetch key: the follow-up search for referenced Medications
+MAX_MEDICATIONS_FETCHED = 50
 
 
 class UnresolvedToken(ValueError):
@@ -88,31 +94,67 @@ def _plan(
     return None, FetchRequest(key.name, url)
 
 
-def _resources(value: Any, max_entries: int) -> list[dict[str, Any]]:
-    """The resources inside a Bundle (or the resource itself); malformed entries are left out."""
+def _entries(value: Any, max_entries: int) -> list[Any]:
+    """The entries of a Bundle (a lone resource counts as one entry); at most `max_entries`."""
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") != "Bundle":
-        return [value]
+        return [{"resource": value}]
     entries = value.get("entry")
-    if not isinstance(entries, list):
-        return []
-    resources = [entry.get("resource") for entry in entries[:max_entries] if isinstance(entry, dict)]
+    return entries[:max_entries] if isinstance(entries, list) else []
+
+
+def _resources(entries: list[Any]) -> list[dict[str, Any]]:
+    """The resources of Bundle entries; malformed entries are left out."""
+    resources = [entry.get("resource") for entry in entries if isinstance(entry, dict)]
     return [r for r in resources if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
 
 
-def _assemble(patient_id: str, values: Mapping[PrefetchKey, Any], max_entries: int) -> ChartData:
+def _of_type(resources: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
+    return [r for r in resources if r["resourceType"] == resource_type]
+
+
+def _assemble(patient_id: str, values: Mapping[PrefetchKey, Any], draft_entries: list[Any],
+              max_entries: int) -> ChartData:
     parts: dict[ChartPart, list[dict[str, Any]]] = {part: [] for part in ChartPart}
+    every_entry: list[Any] = list(draft_entries)
     for key, value in values.items():
-        parts[key.part].extend(_resources(value, max_entries))
-    patients = [r for r in parts[ChartPart.patient] if r.get("resourceType") == "Patient"]
+        entries = _entries(value, max_entries)
+        every_entry.extend(entries)
+        parts[key.part].extend(_resources(entries))
+    patients = _of_type(parts[ChartPart.patient], "Patient")
     return ChartData(
         patient_id=patient_id,
         patient=patients[0] if patients else None,
-        observations=[r for r in parts[ChartPart.observations] if r["resourceType"] == "Observation"],
-        conditions=[r for r in parts[ChartPart.conditions] if r["resourceType"] == "Condition"],
-        medication_requests=[r for r in parts[ChartPart.medications] if r["resourceType"] == "MedicationRequest"],
+        observations=_of_type(parts[ChartPart.observations], "Observation"),
+        conditions=_of_type(parts[ChartPart.conditions], "Condition"),
+        medication_requests=_of_type(parts[ChartPart.medications], "MedicationRequest"),
+        medication_statements=_of_type(parts[ChartPart.medication_statements], "MedicationStatement"),
+        medication_products=index_products(every_entry),
     )
+
+
+def _draft_order_entries(request: HookRequest, max_entries: int) -> list[Any]:
+    """Draft orders may name their drug through a Medication sent in the same Bundle."""
+    drafts = request.context.get("draftOrders")
+    return _entries(drafts, max_entries) if isinstance(drafts, dict) and drafts.get("resourceType") == "Bundle" \
+        else []
+
+
+async def _fetch_medications(request: HookRequest, chart: ChartData, draft_entries: list[Any], fetcher: FhirFetcher,
+                             timeout_s: float) -> tuple[ChartData, FetchOutcome | None]:
+    """Fetch the Medications that requests, statements and draft orders refer to but nobody sent, in one search."""
+    holders = [*chart.medication_requests, *chart.medication_statements, *_resources(draft_entries)]
+    wanted = references_to_fetch(holders, chart.medication_products)[:MAX_MEDICATIONS_FETCHED]
+    if not wanted:
+        return chart, None
+    ids = ",".join(path.removeprefix("Medication/") for path in wanted)
+    fetch = FetchRequest(MEDICATION_PRODUCTS_KEY, f"Medication?_id={ids}&_count={len(wanted)}")
+    outcome = (await _fetch(request, [fetch], fetcher, timeout_s))[MEDICATION_PRODUCTS_KEY]
+    if outcome.error is not None:
+        return chart, outcome
+    products = {**chart.medication_products, **index_products(_entries(outcome.resource, len(wanted)))}
+    return replace(chart, medication_products=products), outcome
 
 
 async def resolve_prefetch(
@@ -123,7 +165,10 @@ async def resolve_prefetch(
     timeout_s: float,
     max_entries: int,
 ) -> ResolvedPrefetch:
-    """Build the chart for one request, fetching missing keys concurrently; 412 if a required key is unobtainable."""
+    """Build the chart for one request, fetching missing keys concurrently; 412 if a required key is unobtainable.
+    Then, within what is left of `timeout_s`, fetch Medications referred to but not sent (optional: on failure the
+    rules read the references' display text)."""
+    started = time.perf_counter()
     values: dict[PrefetchKey, Any] = {}
     to_fetch: dict[str, tuple[PrefetchKey, FetchRequest]] = {}
     sources: dict[str, str] = {}
@@ -162,7 +207,16 @@ async def resolve_prefetch(
             "evaluating without optional data",
             extra={"fields": {"missing_keys": sorted(fetch_errors), "errors": fetch_errors}},
         )
-    chart = _assemble(str(request.context.get("patientId", "")), values, max_entries)
+    draft_entries = _draft_order_entries(request, max_entries)
+    chart = _assemble(str(request.context.get("patientId", "")), values, draft_entries, max_entries)
+    chart, outcome = await _fetch_medications(request, chart, draft_entries, fetcher,
+                                              max(0.0, timeout_s - (time.perf_counter() - started)))
+    if outcome is not None:
+        sources[MEDICATION_PRODUCTS_KEY] = "fetched" if outcome.error is None else "missing"
+        if outcome.error is not None:
+            fetch_errors[MEDICATION_PRODUCTS_KEY] = outcome.error
+            log.warning("medications named by reference could not be fetched; read by their display only",
+                        extra={"fields": {"error": outcome.error}})
     return ResolvedPrefetch(chart, sources, fetch_errors, truncated)
 
 

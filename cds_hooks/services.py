@@ -24,6 +24,7 @@ class ChartPart(StrEnum):
     observations = "observations"
     conditions = "conditions"
     medications = "medications"
+    medication_statements = "medication_statements"
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,11 @@ class CdsService:
 OBSERVATION_PAGE_SIZE = 200
 
 _USAGE = (
-    "Grant read access to Patient, Observation, Condition and MedicationRequest for the patient in context "
-    "(SMART scopes patient/Patient.read patient/Observation.read patient/Condition.read "
-    "patient/MedicationRequest.read). Cards appear only for patients with documented facial twitching."
+    "Grant read access to Patient, Observation, Condition, MedicationRequest, MedicationStatement and Medication "
+    "for the patient in context (SMART scopes patient/Patient.read patient/Observation.read patient/Condition.read "
+    "patient/MedicationRequest.read patient/MedicationStatement.read patient/Medication.read). MedicationStatement "
+    "(home medications) is optional: without it only prescriptions are read. Medications named by reference are "
+    "read from the prefetch (_include) or fetched. Cards appear only for patients with documented facial twitching."
 )
 
 
@@ -80,9 +83,16 @@ def chart_prefetch(knowledge: Knowledge) -> tuple[PrefetchKey, ...]:
         PrefetchKey("conditions", "Condition?patient={{context.patientId}}", ChartPart.conditions, required=True),
         PrefetchKey(
             "medications",
-            "MedicationRequest?patient={{context.patientId}}&status=active",
+            "MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication",
             ChartPart.medications,
             required=True,
+        ),
+        PrefetchKey(
+            "medicationStatements",
+            "MedicationStatement?patient={{context.patientId}}&status=active,intended"
+            "&_include=MedicationStatement:medication",
+            ChartPart.medication_statements,
+            required=False,
         ),
     )
 

@@ -20,6 +20,10 @@ SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
 SANDBOX_JWKS_FILE = Path(__file__).parent / "keys" / "sandbox-jwks.json"
 
 
+class UnsafeConfiguration(RuntimeError):
+    """A setting production cannot run without; the service refuses to start and says which."""
+
+
 class Profile(StrEnum):
     development = "development"
     production = "production"
@@ -59,8 +63,18 @@ class Settings(BaseSettings):
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, description="Time to receive a request body (408 after).")
+    max_header_bytes: int = Field(default=32_768, ge=8_192, description="Largest request line and headers (`serve`).")
+    header_timeout_seconds: float = Field(default=10.0, gt=0, description="Time to send a request head (`serve`).")
+    keep_alive_seconds: int = Field(default=5, gt=0, description="Idle keep-alive connections close after this.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses whose X-Forwarded-* headers are believed (`serve`)."
+    )
     max_json_depth: int = Field(
         default=64, gt=0, le=1000, description="Deepest nesting of objects and arrays accepted in a request body."
+    )
+    max_json_string_chars: int = Field(
+        default=100_000, gt=0, description="Longest string (key or value) accepted anywhere in a request body."
     )
 
     # Security
@@ -81,6 +95,9 @@ class Settings(BaseSettings):
     fetch_max_pages: int = Field(default=5, gt=0)
     fetch_max_entries: int = Field(default=5000, gt=0)
     fetch_max_response_bytes: int = Field(default=20_000_000, gt=0)
+    fetch_max_request_bytes: int = Field(
+        default=40_000_000, gt=0, description="Bytes all fallback fetches of one hook call may read together."
+    )
 
     # Clinical knowledge
     lab_recency_days: int = Field(default=90, gt=0)
@@ -91,14 +108,19 @@ class Settings(BaseSettings):
         default_factory=lambda: {"already-addressed": 30, "patient-declined": 90, "not-relevant": 180, "disagree": 0}
     )
 
+    feedback_max_items: int = Field(default=100, gt=0, le=10_000, description="Feedback items per request (413 above).")
+
     # Store
     database_url: str | None = None
+    retention_days: int | None = Field(
+        default=None, gt=0, description="Issued cards and feedback comments older than this are purged (unset: kept)."
+    )
     data_dir: Path = Path("var")
 
     # Logging
     log_level: str = "INFO"
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -117,6 +139,19 @@ class Settings(BaseSettings):
             sandbox_jwks = json.loads(SANDBOX_JWKS_FILE.read_text())
             self.trusted_issuers = [TrustedIssuer(iss=SANDBOX_ISSUER, jwks=sandbox_jwks)]
         return self
+
+    def check_production_ready(self) -> None:
+        """Refuse to start a production service whose JWT audience would come from the caller's Host header.
+
+        Without `public_base_url` the expected `aud` is built from the request, so a token minted for another
+        service is accepted by anyone who sends that service's Host. Development keeps deriving it (the sandbox
+        calls whatever host it was given).
+        """
+        if self.profile is Profile.production and self.auth is AuthMode.required and self.public_base_url is None:
+            raise UnsafeConfiguration(
+                "FTCDS_PUBLIC_BASE_URL is required in production: JWT audiences are checked against it, "
+                "never against the Host header a caller sends"
+            )
 
     @property
     def is_development(self) -> bool:

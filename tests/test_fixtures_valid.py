@@ -121,7 +121,9 @@ def test_resource_ids_are_unique_within_a_scenario(scenario: Scenario) -> None:
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.hook == "order-select"], ids=scenario_ids)
 def test_order_select_selections_point_into_the_draft_orders(scenario: Scenario) -> None:
+    """`Type/id` as the spec says, or the bare id as some EHRs send it."""
     drafts = {f"{draft['resourceType']}/{draft['id']}" for draft in draft_orders(scenario)}
+    drafts |= {draft["id"] for draft in draft_orders(scenario)}
     selections = scenario.request["context"]["selections"]
     assert selections
     assert set(selections) <= drafts

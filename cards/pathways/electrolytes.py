@@ -14,6 +14,7 @@ from datetime import timedelta
 from .. import citations
 from ..drafting import SEVERITY_INDICATORS, RuleInfo, draft_card
 from ..facts import BasisRow, ChartFacts, LabNote, LabResult, format_number
+from ..markdown import escape_markdown
 from ..model import CardDraft, Suggestion
 from ..suggestions import medication_proposal, service_proposal
 from ..terminology import Concept
@@ -207,7 +208,7 @@ def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
     if kidney.ckd:
         unsafe.append("chronic kidney disease")
     if sparing:
-        unsafe.append("a potassium-sparing diuretic (" + ", ".join(m.label for m in sparing) + ")")
+        unsafe.append("a potassium-sparing diuretic (" + ", ".join(escape_markdown(m.label) for m in sparing) + ")")
     suggestions: list[Suggestion] = []
     if unsafe:
         advice.append("No potassium supplement is proposed because of " + " and ".join(unsafe) + ": "

@@ -1,11 +1,12 @@
 """Multiple sclerosis: relapse steroids after excluding infection, disease-modifying treatment via neurology, and
-MRI when the twitching is facial myokymia (continuous facial myokymia in MS points to a brainstem lesion)."""
+MRI when the twitching is facial myokymia (continuous facial myokymia in MS points to a brainstem lesion).
+A differential diagnosis of MS triggers no card; a provisional one does, and the card says so."""
 
 from __future__ import annotations
 
 from .. import citations
 from ..drafting import RuleInfo, draft_card
-from ..facts import ChartFacts
+from ..facts import ChartFacts, unconfirmed_notes
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
@@ -51,6 +52,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
                      else "Multiple sclerosis with facial twitching: consider relapse; steroids and DMT via MS team"),
             indicator="warning" if myokymia else "info",
             basis=[*(c.basis_row() for c in ms), *facts.twitching_rows()],
+            basis_notes=unconfirmed_notes((*ms, *myokymia)),
             advice=advice,
             evidence="Relapse steroids and disease-modifying treatment per NICE NG220 (steroids shorten relapses "
                      "without changing outcome). Continuous facial myokymia with MS is described in case series "

@@ -1,5 +1,9 @@
 """Poisoning: toxicology and poison-centre advice; critical when recent (onset or record within 30 days, or an
-ICD-10-CM 7th character "A", initial encounter)."""
+ICD-10-CM 7th character "A", initial encounter).
+
+Only poisoning is poisoning: T-codes for an adverse effect or underdosing never reach this pathway (the chart
+reader drops them; see `injury_codes`). A differential diagnosis of poisoning fires nothing here; a provisional one
+does, and the card says so."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import timedelta
 
 from .. import citations
 from ..drafting import RuleInfo, draft_card
-from ..facts import ChartFacts, CodedFact
+from ..facts import ChartFacts, CodedFact, unconfirmed_notes
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import ICD10CM, Concept, normalise_code
@@ -62,7 +66,10 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             indicator="critical" if recent else "warning",
             basis=[*(c.basis_row() for c in poisoning), *facts.twitching_rows()],
             basis_notes=[f"Recent = onset or record within {RECENT_ONSET_DAYS} days, or ICD-10-CM 7th character A "
-                         "(initial encounter)."],
+                         "(initial encounter).",
+                         "Poisoning only: ICD-10-CM T36-T50 codes for an adverse effect (6th character 5) or "
+                         "underdosing (6) are not counted.",
+                         *unconfirmed_notes(poisoning)],
             advice=advice,
             evidence="Management of poisoning is substance-specific; poison centres give free expert advice around "
                      "the clock. No trials address facial twitching in poisoning as such.",

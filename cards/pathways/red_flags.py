@@ -1,5 +1,6 @@
 """Red flags: twitching with facial weakness, a new seizure, tetany, or severely low calcium or magnesium needs
-same-day review. One card lists every flag found."""
+same-day review. One card lists every flag found. Differential and provisional diagnoses count here (missing a red
+flag is the worse error), and the card says which are not confirmed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 from .. import citations
 from ..drafting import RuleInfo, draft_card
-from ..facts import BasisRow, ChartFacts
+from ..facts import BasisRow, ChartFacts, unconfirmed_notes
 from ..model import CardDraft, Citation, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
@@ -27,20 +28,21 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     sources: list[Citation] = [citations.DUODECIM_MYOKYMIA]
     references: list[str] = []
 
-    weakness = facts.conditions_in(Concept.FACIAL_WEAKNESS)
+    weakness = facts.conditions_in(Concept.FACIAL_WEAKNESS, including_differential=True)
     if weakness:
         flags.append("facial weakness")
         advice.append("Facial weakness with twitching: examine today - exclude stroke and other central causes, and "
                       "look for a facial nerve lesion; refer to neurology.")
     recent = facts.today - timedelta(days=RECENT_ONSET_DAYS)
-    seizures = facts.conditions_in(Concept.SEIZURE_UNSPECIFIED) + tuple(
-        c for c in facts.conditions_in(Concept.EPILEPSY) if c.documented_since and c.documented_since >= recent)
+    seizures = facts.conditions_in(Concept.SEIZURE_UNSPECIFIED, including_differential=True) + tuple(
+        c for c in facts.conditions_in(Concept.EPILEPSY, including_differential=True)
+        if c.documented_since and c.documented_since >= recent)
     if seizures:
         flags.append("new seizure")
         advice.append("Seizure with facial twitching: urgent neurology review; continuous focal jerking can be "
                       "ongoing seizure activity and needs emergency care.")
         sources.append(citations.NICE_NG217_EPILEPSY)
-    tetany = facts.conditions_in(Concept.TETANY)
+    tetany = facts.conditions_in(Concept.TETANY, including_differential=True)
     severe_labs = [low.result for low in electrolytes.low_electrolytes(facts)
                    if low.result.analyte in _CALCIUM_MAGNESIUM and low.result.severity is Severity.SEVERE]
     if tetany:
@@ -69,6 +71,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             summary=f"Red flags with facial twitching ({', '.join(flags)}): same-day review",
             indicator="critical",
             basis=[*basis, *facts.twitching_rows()],
+            basis_notes=unconfirmed_notes((*weakness, *seizures, *tetany)),
             advice=advice,
             evidence="Red flags for twitching that is not benign myokymia: spreading or continuous twitching, facial "
                      "weakness, seizures and signs of low calcium (Duodecim EBM Guidelines; NICE NG217; Society for "

@@ -8,6 +8,7 @@ from datetime import timedelta
 from .. import citations
 from ..drafting import RuleInfo, draft_card
 from ..facts import ChartFacts
+from ..markdown import escape_markdown
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
@@ -42,7 +43,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     nmj = facts.conditions_in(Concept.NMJ_DISORDER)
     cautions = []
     if nmj:
-        cautions.append("A neuromuscular junction disorder is recorded - " + "; ".join(c.label for c in nmj) + ": "
+        cautions.append("A neuromuscular junction disorder is recorded - " + "; ".join(escape_markdown(c.label) for c in nmj) + ": "
                         "much higher risk of serious weakness, swallowing and breathing problems - only with the "
                         "neurologist's agreement.")
     if facts.is_pregnant:

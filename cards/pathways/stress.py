@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import citations
 from ..drafting import RuleInfo, draft_card
-from ..facts import ChartFacts
+from ..facts import ChartFacts, unconfirmed_notes
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
@@ -28,6 +28,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             summary="Facial twitching with stress, anxiety, poor sleep or low mood: relaxation and sleep first",
             indicator="info",
             basis=[*(c.basis_row() for c in contributors), *facts.twitching_rows()],
+            basis_notes=unconfirmed_notes((*contributors, *facts.twitching)),
             advice=[
                 "Explain that stress, tiredness, caffeine and alcohol commonly set off twitching, and that the "
                 "twitch itself is harmless.",

@@ -6,7 +6,7 @@ The public surface is here; `store` documents the behaviour a caller relies on.
 from .analytics import UNSPECIFIED_REASON, Analytics, Counts
 from .hashing import keyed_hash
 from .policy import SuppressionPolicy
-from .records import FeedbackRecord, FeedbackResult, IssuedCard, SuppressedCard, Suppression
+from .records import FeedbackRecord, FeedbackResult, IssuedCard, Purged, SuppressedCard, Suppression
 from .recorder import IssuedCardRecorder
 from .store import Store
 
@@ -18,6 +18,7 @@ __all__ = [
     "FeedbackResult",
     "IssuedCard",
     "IssuedCardRecorder",
+    "Purged",
     "Store",
     "SuppressedCard",
     "Suppression",

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from ..errors import StoreBusy
+from ..private_files import private_file
 
 WRITE_OPTION = "store_write"
 """Execution option marking an engine (or connection) whose transactions write; see `writer`."""
@@ -43,7 +49,7 @@ def writer(engine: Engine) -> Engine:
 def _sqlite_engine(url: URL) -> Engine:
     if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
         raise ValueError("the SQLite store needs a file path (sqlite:///path): an in-memory database is per connection")
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(url.database), companions=("-wal", "-shm"))
     engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
@@ -60,6 +66,26 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_POSTGRES_LOCK_CONTENTION = frozenset({"55P03", "40P01"})  # lock_not_available, deadlock_detected
+
+
+@contextmanager
+def lock_contention_as_busy() -> Iterator[None]:
+    """Turn "database is locked" (SQLite past its busy timeout) or a PostgreSQL lock failure into `StoreBusy`, a
+    503 with `Retry-After`: contention is the caller's cue to retry, never a 500."""
+    try:
+        yield
+    except OperationalError as error:
+        original = error.orig
+        sqlite_busy = isinstance(original, sqlite3.OperationalError) and (
+            getattr(original, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            or "database is locked" in str(original)
+        )
+        if sqlite_busy or getattr(original, "sqlstate", None) in _POSTGRES_LOCK_CONTENTION:
+            raise StoreBusy("the store is busy; retry shortly") from None
+        raise
 
 
 def _enable_wal(dbapi_connection: sqlite3.Connection) -> None:

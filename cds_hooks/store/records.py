@@ -77,3 +77,12 @@ class SuppressedCard:
     service_id: str
     patient_key: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many rows a retention purge removed (comments: feedback rows whose comment was erased)."""
+
+    issued_cards: int
+    feedback_comments: int
+    jwt_ids: int

@@ -33,10 +33,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from .analytics import Analytics, query_analytics
-from .connect import create_store_engine, writer
+from .connect import create_store_engine, lock_contention_as_busy, writer
 from .migrate import upgrade_to_head
 from .policy import SuppressionPolicy
-from .records import FeedbackRecord, FeedbackResult, IssuedCard, SuppressedCard, Suppression
+from .records import FeedbackRecord, FeedbackResult, IssuedCard, Purged, SuppressedCard, Suppression
 from .schema import NAME_LENGTH, feedback, issued_cards, seen_jtis, suppressed_events, suppressions
 
 log = logging.getLogger("cds_hooks.store")
@@ -125,7 +125,7 @@ class Store:
             _require_fits("card uuid", item.card_uuid)
             _require_fits("override reason code", item.override_code)
         received_at = datetime.now(UTC)
-        with self._writer.begin() as connection:
+        with lock_contention_as_busy(), self._writer.begin() as connection:
             cards = _issued_by(connection, service_id, {item.card_uuid for item in items})
             return [
                 self._save_one(connection, service_id, item, cards.get(item.card_uuid), received_at)
@@ -192,7 +192,7 @@ class Store:
         """
         now = datetime.now(UTC)
         key = hashlib.sha256(json.dumps([issuer, jti]).encode()).hexdigest()
-        with self._writer.begin() as connection:
+        with lock_contention_as_busy(), self._writer.begin() as connection:
             inserted = connection.execute(
                 self._insert_ignoring_duplicates(seen_jtis, "claim_key")
                 .values(claim_key=key, expires_at=expires_at)
@@ -227,6 +227,21 @@ class Store:
             self.prune_expired_jtis(now)
         except SQLAlchemyError as error:
             log.warning("pruning expired JWT ids failed", extra={"fields": {"error": type(error).__name__}})
+
+    # --- retention ----------------------------------------------------------------------------------------------
+
+    def purge(self, before: datetime) -> Purged:
+        """Forget what is older than `before`: issued cards, the free-text comments of feedback received before it
+        (the feedback itself stays, for the audit trail and running snoozes), and JWT ids whose claim has ended."""
+        with lock_contention_as_busy(), self._writer.begin() as connection:
+            cards = connection.execute(issued_cards.delete().where(issued_cards.c.issued_at < before)).rowcount
+            comments = connection.execute(
+                update(feedback)
+                .where(feedback.c.received_at < before, feedback.c.override_comment.is_not(None))
+                .values(override_comment=None)
+            ).rowcount
+            jtis = connection.execute(seen_jtis.delete().where(seen_jtis.c.expires_at <= datetime.now(UTC))).rowcount
+        return Purged(issued_cards=cards, feedback_comments=comments, jwt_ids=jtis)
 
     # --- analytics ----------------------------------------------------------------------------------------------
 

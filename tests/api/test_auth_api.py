@@ -21,7 +21,10 @@ BASE = "http://testserver"
 
 
 def make_client(tmp_path: Path, *keys: SigningKey, **settings: Any) -> TestClient:
-    config = Settings(profile="production", id_hash_secret="test", data_dir=tmp_path, trusted_issuers=[pinned_issuer(*keys)], **settings)
+    config = Settings(
+        profile="production", id_hash_secret="test", data_dir=tmp_path, trusted_issuers=[pinned_issuer(*keys)],
+        **{"public_base_url": BASE, **settings},
+    )
     return TestClient(create_app(config))
 
 
@@ -116,6 +119,6 @@ def test_bad_input_is_still_authenticated_first(client: TestClient) -> None:
 
 
 def test_production_without_trusted_issuers_refuses_every_token(tmp_path: Path, es384: SigningKey) -> None:
-    config = Settings(profile="production", id_hash_secret="test", data_dir=tmp_path)
+    config = Settings(profile="production", public_base_url=BASE, id_hash_secret="test", data_dir=tmp_path)
     with TestClient(create_app(config)) as client:
         assert call(client, es384, aud=f"{BASE}/cds-services/order-sign").status_code == 401

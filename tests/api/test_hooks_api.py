@@ -53,7 +53,10 @@ def test_discovery_prefetch_asks_only_for_coded_observations(client: TestClient)
         assert observations.startswith("Observation?patient={{context.patientId}}&code=")
         assert "http://loinc.org|19123-9" in observations  # magnesium, mass concentration
         assert "_sort=-date" in observations
-        assert prefetch["medications"] == "MedicationRequest?patient={{context.patientId}}&status=active"
+        assert prefetch["medications"] == ("MedicationRequest?patient={{context.patientId}}&status=active"
+                                           "&_include=MedicationRequest:medication")
+        assert prefetch["medicationStatements"] == ("MedicationStatement?patient={{context.patientId}}"
+                                                    "&status=active,intended&_include=MedicationStatement:medication")
 
 
 def test_sandbox_patient_without_twitching_gets_no_cards(client: TestClient) -> None:

@@ -38,22 +38,31 @@ PATIENT_VIEW_SCENARIOS = {
                    condition("91637004"), lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.0, "mmol/L")),
     "pregnant-valproate": (twitching(), medication(rxnorm="11118"), condition("77386006"),
                            lab("2951-2", 139, "mmol/L")),
+    "male-valproate": (twitching(), medication(rxnorm="11118"), lab("2951-2", 139, "mmol/L")),
 }
+# Scenarios whose patient is not the named woman (sex decides some rules).
+PATIENTS = {"male-valproate": {**NAMED_PATIENT, "gender": "male"}}
 
 ORDER_SCENARIOS = {
     "renal": (orders(draft("Potassium Chloride 20 MEQ"), draft("Magnesium sulfate 50% injection")),
               (twitching(), icd("N18.5"), lab("2823-3", 5.6, "mmol/L"))),
     "antiepileptics": (orders(draft("Lamotrigine 25 MG"), draft("Valproic Acid 250 MG")), (twitching(),)),
     "botulinum": (orders(draft("IncobotulinumtoxinA 50 UNT")), (twitching(), condition("56989000"))),
+    "botulinum-pregnant": (orders(draft("Botox 100 UNT")), (twitching(), condition("77386006"))),
+    "valproate-man": (orders(draft("Depakote 250 MG")), (twitching(),)),
 }
+ORDER_PATIENTS = {"valproate-man": {**NAMED_PATIENT, "gender": "male"}}
 
 
 def _evaluations(knowledge):
     for name, resources in PATIENT_VIEW_SCENARIOS.items():
-        yield name, resources, knowledge.evaluate_patient_view(chart(*resources, patient_resource=NAMED_PATIENT),
+        person = PATIENTS.get(name, NAMED_PATIENT)
+        yield name, resources, knowledge.evaluate_patient_view(chart(*resources, patient_resource=person),
                                                                today=TODAY)
     for name, (context, resources) in ORDER_SCENARIOS.items():
-        evaluation = knowledge.evaluate_orders(chart(*resources, patient_resource=NAMED_PATIENT), context, today=TODAY)
+        patient_resource = ORDER_PATIENTS.get(name, NAMED_PATIENT)
+        evaluation = knowledge.evaluate_orders(chart(*resources, patient_resource=patient_resource), context,
+                                               today=TODAY)
         yield name, (*resources, *context.draft_orders), evaluation
 
 

@@ -213,3 +213,13 @@ def test_range_is_shown_as_the_lab_sent_it_beside_the_conversion() -> None:
 def test_default_range_is_shown_in_its_source_unit_too() -> None:
     row = _latest(Analyte.MAGNESIUM, lab("19123-9", 1.5, "mg/dL")).basis_row()
     assert row.reference_range.startswith("1.7-2.3 mg/dL (= 0.7-0.95 mmol/L; default: adult")
+
+
+@pytest.mark.parametrize("field, value", [("status", {"code": "final"}), ("status", ["final"]), ("id", {"x": 1})])
+def test_results_with_non_string_status_or_id_are_left_out_without_crashing(knowledge, field, value) -> None:
+    from builders import chart, twitching
+    good = lab("19123-9", 1.1, "mg/dL")
+    hostile = {**lab("19123-9", 0.9, "mg/dL", when="2026-11-24"), field: value}
+    evaluation = knowledge.evaluate_patient_view(chart(twitching(), good, hostile), today=date(2026, 11, 25))
+    card = next(card for card in evaluation.cards if card.rule_id == "electrolyte.magnesium.low")
+    assert "1.1 mg/dL" in card.detail and "0.9 mg/dL" not in card.detail

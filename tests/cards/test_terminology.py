@@ -167,3 +167,10 @@ def test_a_missing_value_set_fails_loading(valueset_copy: Path) -> None:
     (valueset_copy / "tetany.json").unlink()
     with pytest.raises(ValueSetError, match="tetany"):
         load_terminology(valueset_copy, version=KNOWLEDGE_VERSION)
+
+
+def test_the_code_memo_never_keeps_huge_codes(terminology) -> None:
+    """A hostile chart's multi-megabyte codes are matched but never remembered, so memory stays bounded."""
+    huge = "9" * 3_000_000
+    assert terminology.match_concept({"coding": [{"system": "http://snomed.info/sct", "code": huge}]}) == frozenset()
+    assert ("http://snomed.info/sct", huge) not in terminology._memo

@@ -67,6 +67,7 @@ async def test_the_services_own_prefetch_templates_are_fetched(
         "observations": None,
         "conditions": None,
         "medications": None,
+        "medicationStatements": None,
     }
     assert outcomes["patient"].resource is not None and outcomes["patient"].resource["id"] == "ftw-1"
     assert entry_ids(outcomes["observations"].resource) == FTW1_OBSERVATIONS_NEWEST_FIRST
@@ -147,3 +148,15 @@ async def test_no_authorization_header_without_an_access_token(
     seen = endpoint.requests()
     assert len(seen) == 3
     assert all(r["authorization"] is None for r in seen)
+
+
+async def test_prescriptions_and_statements_come_with_the_medications_they_name(
+    fhir_server: FhirTestServer, fetcher: FhirFetcher
+) -> None:
+    context = {"patientId": "ftw-3", "userId": "Practitioner/dr-1"}
+    keys = {k.name: k for k in chart_prefetch(load_knowledge())}
+    requests = [FetchRequest(name, render_template(keys[name].template, context))
+                for name in ("medications", "medicationStatements")]
+    outcomes = await fetcher.fetch_all(fhir_server.base_url, requests, access_token=None, timeout_s=5.0)
+    assert entry_ids(outcomes["medications"].resource) == ["ftw-3-valproate", "ftw-3-depakote"]
+    assert entry_ids(outcomes["medicationStatements"].resource) == ["ftw-3-home-lamotrigine", "ftw-3-lamictal"]

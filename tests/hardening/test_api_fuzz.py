@@ -33,7 +33,7 @@ def open_settings(data_dir: Path) -> Settings:
 
 def guarded_settings(data_dir: Path) -> Settings:
     no_keys = {"iss": ISSUER, "jwks": {"keys": []}}
-    return Settings(profile="production", id_hash_secret="fuzz", data_dir=data_dir, trusted_issuers=[no_keys])
+    return Settings(profile="production", public_base_url="http://testserver", id_hash_secret="fuzz", data_dir=data_dir, trusted_issuers=[no_keys])
 
 
 # The document does not depend on settings; building the app touches no data directory before it starts.

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from cds_hooks.app import create_app
-from cds_hooks.json_limits import exceeds_depth
+from cds_hooks.json_limits import limit_exceeded
 from cds_hooks.settings import Settings
 from tests.scenarios import SCENARIOS_DIR, load_scenario
 from tests.support.cds_responses import assert_operation_outcome
@@ -117,6 +117,10 @@ def test_beyond_what_orjson_parses_is_still_a_clear_400(client: TestClient) -> N
     assert "not valid JSON" in diagnostics(response)
 
 
+def exceeds_depth(document: Any, max_depth: int) -> bool:
+    return limit_exceeded(document, max_depth=max_depth, max_string_chars=10**9) is not None
+
+
 def test_the_depth_check_counts_levels_exactly() -> None:
     assert not exceeds_depth("scalar", 0)
     assert not exceeds_depth({}, 1) and exceeds_depth({}, 0)
@@ -200,6 +204,7 @@ def test_no_more_pages_are_followed_than_the_limit(tmp_path: Any, chart_server: 
     patient_id = body["context"]["patientId"]
     next_page = f"{fhir.url}/Observation?patient={patient_id}&_count=1&_offset=1"
     observations["link"] = [{"relation": "next", "url": next_page}]
+    body["prefetch"]["medicationStatements"] = None  # nothing else to fetch: only the observation pages count
     with app_client(tmp_path, fetch_max_pages=max_pages) as client:
         response = client.post("/cds-services/patient-view", json=body)
     assert response.status_code == 200

@@ -184,6 +184,7 @@ def trusting_settings(keys: Keys, data_dir: Path) -> Settings:
     """Production settings trusting both EHRs: ISSUER with pinned keys, FETCHED_ISSUER through its JWKS URL."""
     return Settings(
         profile="production",
+        public_base_url="http://testserver",
         id_hash_secret="token-attacks",
         data_dir=data_dir,
         trusted_issuers=[

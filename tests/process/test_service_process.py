@@ -78,7 +78,8 @@ def test_served_service_fetches_missing_data_from_a_real_fhir_server_and_verifie
     entries = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     calls = [entry for entry in entries if entry.get("msg") == "hook call"]
     assert [call["status"] for call in calls] == [401, 200]
-    assert calls[1]["prefetch"] == dict.fromkeys(["patient", "observations", "conditions", "medications"], "fetched")
+    assert calls[1]["prefetch"] == dict.fromkeys(
+        ["patient", "observations", "conditions", "medications", "medicationStatements"], "fetched")
     assert token not in logs
     assert patient_id not in logs, "raw patient ids must never be logged"
 

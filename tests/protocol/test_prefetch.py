@@ -157,12 +157,13 @@ async def test_required_key_missing_without_fhir_server_is_412() -> None:
     assert "conditions" in raised.value.message
 
 
-async def test_required_key_that_fails_to_fetch_is_412_naming_the_reason() -> None:
+async def test_required_key_that_fails_to_fetch_is_412_naming_it_unavailable_and_the_reason_only_internally() -> None:
     fetcher = RecordingFetcher({"conditions": FetchOutcome("conditions", None, "http 500", 1, False)})
     request = hook_request({"patient": PATIENT}, fhirServer="https://fhir.example.org")
     with pytest.raises(PrefetchUnavailable) as raised:
         await resolve(request, fetcher)
-    assert raised.value.details == ["conditions: http 500"]
+    assert raised.value.details == ["conditions: unavailable"]
+    assert raised.value.fetch_errors == {"conditions": "http 500"}
 
 
 async def test_optional_key_that_fails_to_fetch_leaves_the_chart_without_it() -> None:
@@ -185,3 +186,61 @@ async def test_resources_of_another_type_in_a_key_are_ignored() -> None:
     resolved = await resolve(hook_request({"patient": PATIENT, "conditions": bundle}), RecordingFetcher())
     assert resolved.chart.conditions == [CONDITION]
     assert resolved.chart.observations == []
+
+
+MEDICATION_KEYS = (
+    PrefetchKey("medications", "MedicationRequest?patient={{context.patientId}}", ChartPart.medications,
+                required=True),
+)
+DEPAKOTE = {"resourceType": "Medication", "id": "m1", "code": {"text": "Depakote 250 mg"}}
+
+
+def prescription(reference: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "r1", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/p1"}, "medicationReference": {"reference": reference}}
+
+
+async def resolve_medications(request: HookRequest, fetcher: RecordingFetcher):  # type: ignore[no-untyped-def]
+    return await resolve_prefetch(request, MEDICATION_KEYS, fetcher, timeout_s=1.0,  # type: ignore[arg-type]
+                                  max_entries=100)
+
+
+async def test_medications_sent_beside_the_prescriptions_are_indexed_by_id_and_full_url() -> None:
+    bundle = searchset(prescription("Medication/m1"))
+    bundle["entry"].append({"fullUrl": "urn:uuid:5f2c", "resource": DEPAKOTE, "search": {"mode": "include"}})
+    fetcher = RecordingFetcher()
+    resolved = await resolve_medications(hook_request({"medications": bundle}, fhirServer="https://ehr.example/fhir"),
+                                         fetcher)
+    assert resolved.chart.medication_products == {"Medication/m1": DEPAKOTE, "urn:uuid:5f2c": DEPAKOTE}
+    assert fetcher.calls == []
+
+
+async def test_medications_referred_to_but_not_sent_are_fetched_in_one_search() -> None:
+    answer = FetchOutcome("medicationProducts", searchset(DEPAKOTE), None, 1, False)
+    fetcher = RecordingFetcher({"medicationProducts": answer})
+    bundle = searchset(prescription("https://ehr.example/fhir/Medication/m1/_history/3"), prescription("#gone"))
+    resolved = await resolve_medications(hook_request({"medications": bundle}, fhirServer="https://ehr.example/fhir"),
+                                         fetcher)
+    [(_, [request], _)] = fetcher.calls
+    assert request.url == "Medication?_id=m1&_count=1"
+    assert resolved.chart.medication_products["Medication/m1"] == DEPAKOTE
+    assert resolved.sources["medicationProducts"] == "fetched"
+
+
+async def test_draft_orders_naming_an_unsent_medication_get_it_fetched() -> None:
+    answer = FetchOutcome("medicationProducts", searchset(DEPAKOTE), None, 1, False)
+    fetcher = RecordingFetcher({"medicationProducts": answer})
+    request = hook_request({"medications": searchset()}, fhirServer="https://ehr.example/fhir")
+    request.context["draftOrders"] = searchset(prescription("Medication/m1"))
+    resolved = await resolve_medications(request, fetcher)
+    assert resolved.chart.medication_products == {"Medication/m1": DEPAKOTE}
+
+
+async def test_a_failed_medication_fetch_is_reported_and_the_chart_kept() -> None:
+    fetcher = RecordingFetcher({"medicationProducts": FetchOutcome("medicationProducts", None, "timeout", 0, False)})
+    bundle = searchset(prescription("Medication/m1"))
+    resolved = await resolve_medications(hook_request({"medications": bundle}, fhirServer="https://ehr.example/fhir"),
+                                         fetcher)
+    assert resolved.sources["medicationProducts"] == "missing"
+    assert resolved.fetch_errors == {"medicationProducts": "timeout"}
+    assert len(resolved.chart.medication_requests) == 1

@@ -12,8 +12,8 @@ type and id are an error.
 
 Base URL: `http://127.0.0.1:<port>/fhir`. Interactions: `GET [base]/metadata`, `GET [base]/{Type}/{id}` (404
 when absent) and `GET [base]/{Type}?...` with the search parameters `patient`, `subject` (`Patient/X` or `X`),
-`code` (`system|code`, `|code`, or `code`), `status`, `clinical-status`, `_sort` (`date` or `-date`), `_count`
-(page size, default 50). Commas mean OR, repeated parameters AND; any other parameter is a 400. Paging links carry
+`code` (`system|code`, `|code`, or `code`), `status`, `clinical-status`, `_id`, `_sort` (`date` or `-date`),
+`_count` (page size, default 50), `_include` (`MedicationRequest:medication`, `MedicationStatement:medication`). Commas mean OR, repeated parameters AND; any other parameter is a 400. Paging links carry
 an `_offset` parameter.
 
 `--token T` makes every FHIR request need `Authorization: Bearer T` (401 otherwise).
@@ -196,8 +196,10 @@ _SEARCH_PARAMETERS: dict[str, Callable[[Resource, list[str]], bool]] = {
     "code": _matches_code,
     "status": lambda r, values: r.get("status") in values,
     "clinical-status": lambda r, values: any(c.get("code") in values for c in _codings(r, "clinicalStatus")),
+    "_id": lambda r, values: r.get("id") in values,
 }
-_PAGING_PARAMETERS = ("_sort", "_count", "_offset")
+_PAGING_PARAMETERS = ("_sort", "_count", "_offset", "_include")
+_INCLUDABLE = {"MedicationRequest:medication", "MedicationStatement:medication"}
 
 
 def _date(resource: Resource) -> str:
@@ -282,7 +284,23 @@ def _interaction(request: Request, state: ServerState, options: Options) -> tupl
         found = next((r for r in resources if r.get("id") == resource_id), None)
         return (200, found) if found else (404, outcome("not-found", f"{kind}/{resource_id} is not known"))
     params = list(request.query_params.multi_items())
-    return 200, searchset(request, options, search(resources, params), params)
+    bundle = searchset(request, options, search(resources, params), params)
+    for name, value in params:
+        if name == "_include":
+            if value not in _INCLUDABLE:
+                raise BadRequest(f"cannot _include {value!r}")
+            bundle["entry"] += _included_medications(request, state, bundle["entry"])
+    return 200, bundle
+
+
+def _included_medications(request: Request, state: ServerState, entries: list[Any]) -> list[dict[str, Any]]:
+    """`_include=...:medication`: the Medications the page's resources refer to, once each, in mode include."""
+    base = f"{request.url.scheme}://{request.url.netloc}/{request.path_params['base']}"
+    wanted = {_get(entry["resource"], "medicationReference.reference") for entry in entries}
+    return [
+        {"fullUrl": f"{base}/Medication/{r['id']}", "resource": r, "search": {"mode": "include"}}
+        for r in state.resources.get("Medication", []) if f"Medication/{r.get('id')}" in wanted
+    ]
 
 
 async def _dripped(body: bytes) -> AsyncIterator[bytes]:

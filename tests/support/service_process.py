@@ -34,8 +34,10 @@ def free_port() -> int:
 
 @contextmanager
 def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1) -> Iterator[ServiceProcess]:
-    """`python -m cds_hooks serve` on a free port with `env` added; stopped (SIGTERM, then SIGKILL) afterwards."""
+    """`python -m cds_hooks serve` on a free port with `env` added (and, unless `env` says otherwise, that port as
+    `FTCDS_PUBLIC_BASE_URL`); stopped (SIGTERM, then SIGKILL) afterwards."""
     port = free_port()
+    env = {"FTCDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env}  # what production requires; tests may override
     command = [sys.executable, "-m", "cds_hooks", "serve", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
