@@ -25,6 +25,7 @@ from .model import ChartData
 from .terminology import Concept, Terminology, is_mapping
 from .thresholds import (
     EGFR_CKD_BELOW,
+    Age,
     EGFR_SEVERE_CKD_BELOW,
     KIDNEY_FUNCTION_WINDOW_DAYS,
 )
@@ -51,10 +52,9 @@ def _demographics(raw: Mapping[str, Any] | None, reader: ResourceReader, today: 
     if patient is None:
         return Demographics(None, None, None)
     born = as_date(patient.birthDate)
-    age = None
-    if born is not None:
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return Demographics(reference("Patient", patient.id), patient.gender, age)
+    age = Age.on(born, today) if born is not None and born <= today else None
+    return Demographics(reference("Patient", patient.id), patient.gender, age.years if age else None,
+                        age.days if age else None)
 
 
 def _kidney(conditions: Sequence[CodedFact], egfr: Measurement | None) -> KidneyFunction:
@@ -119,7 +119,7 @@ def read_chart(
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,
                                          Concept.PREGNANCY_TEST))
     lab_facts = read_labs(buckets, reader, since=today - timedelta(days=lab_recency_days), today=today,
-                          age_years=demographics.age_years)
+                          age=demographics.age)
     kidney_since = today - timedelta(days=max(KIDNEY_FUNCTION_WINDOW_DAYS, lab_recency_days))
     egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR")
 
@@ -136,4 +136,5 @@ def read_chart(
         kidney=_kidney(active_conditions, egfr),
         pregnancy=pregnancy_evidence(active_conditions, buckets[Concept.PREGNANCY_TEST], reader, terminology, today),
         lab_notes=lab_facts.notes,
+        calcium_adjustment_problem=lab_facts.calcium_adjustment_problem,
     )

@@ -25,6 +25,10 @@ SFE_HYPOCALCAEMIA = Citation(
     "Society for Endocrinology emergency guidance: acute hypocalcaemia in adults (2016)",
     "https://ec.bioscientifica.com/view/journals/ec/5/5/G7.xml",
 )
+PAYNE_1973_ADJUSTED_CALCIUM = Citation(
+    "Payne RB et al. Interpretation of serum calcium in patients with abnormal serum proteins. BMJ 1973;4:643-6",
+    "https://doi.org/10.1136/bmj.4.5893.643",
+)
 AAN_2016_BOTULINUM = Citation(
     "AAN 2016 guideline update: botulinum neurotoxin for blepharospasm and other movement disorders",
     "https://doi.org/10.1212/WNL.0000000000002560",

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from .markdown import escape_markdown
 from .terminology import Concept
-from .thresholds import CANONICAL_UNIT, CHILDBEARING_AGE_YEARS, Analyte, Severity
+from .thresholds import CANONICAL_UNIT, CHILDBEARING_AGE_YEARS, ADULT, Age, Analyte, Severity
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class LabResult:
     range_origin: str  # "reporting lab" or "default: <source>"
     severity: Severity | None  # None: not low
     range_as_sent: str = ""  # the range in the unit it was written in, e.g. "1.7-2.3 mg/dL"
+    derivation: str = ""  # chart text, unescaped: what a calculated value was calculated from; "" when measured
 
     @property
     def is_low(self) -> bool:
@@ -56,6 +57,8 @@ class LabResult:
         shown = self.original
         if not self.reported_in_canonical_unit:
             shown += f" (= {format_number(self.value)} {CANONICAL_UNIT})"
+        if self.derivation:
+            shown += f", calculated {self.derivation}"
         if self.severity is not None:
             shown += f", low ({self.severity.value})"
         elif self.is_high:
@@ -118,6 +121,7 @@ class Measurement:
     effective: date
     value: float
     shown: str  # value and unit as reported
+    units: tuple[str, ...] = ()  # the UCUM code and the unit text, as sent
 
     def basis_row(self, reference_range: str = "") -> BasisRow:
         return BasisRow(self.label, self.shown, reference_range, self.effective.isoformat(), self.reference)
@@ -177,6 +181,18 @@ class Demographics:
     reference: str | None
     sex: str | None
     age_years: int | None
+    age_days: int | None = None  # days since birth, for infant reference intervals
+
+    @property
+    def age(self) -> Age | None:
+        if self.age_years is None:
+            return None
+        return Age(self.age_years, self.age_days if self.age_days is not None else self.age_years * 365)
+
+    @property
+    def is_child(self) -> bool:
+        """Under 18, by recorded birth date; unknown age is not assumed to be a child."""
+        return self.age_years is not None and self.age_years < ADULT.years
 
     def could_become_pregnant(self) -> tuple[bool, str]:
         """(answer, why) — female aged 12-55 inclusive; unknown sex or age is treated as yes (the safer error)."""
@@ -220,6 +236,7 @@ class ChartFacts:
     kidney: KidneyFunction
     pregnancy: tuple[BasisRow, ...]  # evidence of a current pregnancy; empty when none
     lab_notes: tuple[LabNote, ...] = ()  # lab results not used that a card must mention
+    calcium_adjustment_problem: str = ""  # Markdown: why an albumin on the chart did not adjust total calcium
 
     @property
     def is_pregnant(self) -> bool:

@@ -25,6 +25,7 @@ OBSERVATION_CONCEPTS = (
     Concept.LAB_POTASSIUM,
     Concept.LAB_SODIUM,
     Concept.LAB_CALCIUM_TOTAL,
+    Concept.LAB_CALCIUM_ADJUSTED,
     Concept.LAB_CALCIUM_IONIZED,
     Concept.LAB_ALBUMIN,
     Concept.LAB_EGFR,

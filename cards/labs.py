@@ -23,7 +23,7 @@ from .fhir_reading import ResourceReader, reference
 from .instants import effective_instant, effective_text, local_date
 from .lab_versions import current_versions
 from .terminology import SYSTEM_NAMES
-from .thresholds import CANONICAL_UNIT, AnalyteSpec, Severity, normalise_unit
+from .thresholds import CANONICAL_UNIT, Age, AnalyteSpec, Severity, normalise_unit
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 PRELIMINARY_STATUS = "preliminary"
@@ -147,13 +147,13 @@ class LabReading:
 
 
 def _result(spec: AnalyteSpec, observation: Observation, quantity: Quantity, factor: float, when: date,
-            age_years: int | None) -> LabResult:
+            age: Age | None) -> LabResult:
     value = float(quantity.value) * factor
     lab_range = _lab_range(spec, observation.referenceRange or (), quantity, factor)
     if lab_range is not None:
         origin = "reporting lab"
     else:
-        default = spec.default_range(age_years)
+        default = spec.default_range(age)
         low, high = spec.to_canonical(default.low), spec.to_canonical(default.high)
         lab_range = _Range(low, high, f"{default.low.value:g}-{default.high.value:g} {default.low.unit}")
         origin = f"default: {default.source}"
@@ -180,7 +180,7 @@ def read_lab(
     *,
     since: date,
     today: date,
-    age_years: int | None,
+    age: Age | None,
 ) -> LabReading:
     """The newest usable result for one analyte. Results in units we cannot read are skipped, counted and kept as
     notes; a concentration of zero or less (impossible: a data error, not a critically low value) is skipped and
@@ -200,15 +200,15 @@ def read_lab(
         if quantity.value <= 0:
             reader.skip(IMPOSSIBLE_VALUE)
             continue
-        found = _result(spec, observation, quantity, factor, when, age_years)
+        found = _result(spec, observation, quantity, factor, when, age)
         break
     preliminary = _preliminary_critical(spec, raws, reader, since=found.effective if found else since,
-                                        today=today, age_years=age_years)
+                                        today=today, age=age)
     return LabReading(found, (*notes, *preliminary))
 
 
 def _preliminary_critical(spec: AnalyteSpec, raws: list[Mapping[str, Any]], reader: ResourceReader, *, since: date,
-                          today: date, age_years: int | None) -> tuple[LabNote, ...]:
+                          today: date, age: Age | None) -> tuple[LabNote, ...]:
     """The newest preliminary result, when it is severely low and not older than the final result used."""
     for observation, when in newest_first(raws, ResourceReader(reader.skipped.copy()), since=since,
                                           statuses=frozenset({PRELIMINARY_STATUS})):
@@ -218,7 +218,7 @@ def _preliminary_critical(spec: AnalyteSpec, raws: list[Mapping[str, Any]], read
         factor = _factor(spec, quantity) if quantity is not None and quantity.value is not None else None
         if factor is None or quantity.value <= 0:
             return ()
-        result = _result(spec, observation, quantity, factor, when, age_years)
+        result = _result(spec, observation, quantity, factor, when, age)
         if result.severity is Severity.SEVERE:
             return (_note(LabNoteKind.PRELIMINARY_CRITICAL, spec, observation, quantity, when),)
         return ()
@@ -244,5 +244,6 @@ def latest_measurement(
             effective=when,
             value=float(quantity.value),
             shown=_reported(quantity),
+            units=tuple(unit for unit in (quantity.code, quantity.unit) if unit),
         )
     return None

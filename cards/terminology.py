@@ -68,6 +68,7 @@ class Concept(StrEnum):
     LAB_POTASSIUM = "lab-potassium"
     LAB_SODIUM = "lab-sodium"
     LAB_CALCIUM_TOTAL = "lab-calcium-total"
+    LAB_CALCIUM_ADJUSTED = "lab-calcium-adjusted"
     LAB_CALCIUM_IONIZED = "lab-calcium-ionized"
     LAB_ALBUMIN = "lab-albumin"
     LAB_EGFR = "lab-egfr"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from enum import StrEnum
 from types import MappingProxyType
@@ -23,6 +24,7 @@ class Analyte(StrEnum):
     POTASSIUM = "potassium"
     SODIUM = "sodium"
     CALCIUM_TOTAL = "calcium-total"
+    CALCIUM_ADJUSTED = "calcium-adjusted"
     CALCIUM_IONIZED = "calcium-ionized"
 
 
@@ -41,13 +43,43 @@ class Amount:
 
 
 @dataclass(frozen=True)
+class Age:
+    """A patient's age as completed years and as days since birth (infant intervals change within weeks)."""
+
+    years: int
+    days: int
+
+    @classmethod
+    def on(cls, born: date, today: date) -> Age:
+        years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return cls(years, (today - born).days)
+
+
+@dataclass(frozen=True)
+class AgeFrom:
+    """The youngest age an interval applies to: `years` completed years and at least `days` days old."""
+
+    years: int = 0
+    days: int = 0
+
+    def reached(self, age: Age) -> bool:
+        return age.years >= self.years and age.days >= self.days
+
+
+ADULT = AgeFrom(years=18)
+
+
+@dataclass(frozen=True)
 class DefaultRange:
-    """An adult reference interval used when the reporting lab sent none; applies from `min_age_years` upward."""
+    """A reference interval used when the reporting lab sent none; applies from `applies_from` upward (until the
+    next interval). `source` is shown on the card, and says plainly when an adult interval stands in for a
+    missing paediatric one."""
 
     low: Amount
     high: Amount
-    min_age_years: int
+    applies_from: AgeFrom
     source: str
+    paediatric: bool = False  # for children (even when an adult interval stands in): never used for unknown age
 
 
 @dataclass(frozen=True)
@@ -88,12 +120,15 @@ class AnalyteSpec:
     def to_canonical(self, amount: Amount) -> float:
         return amount.value * self.unit_factors[normalise_unit(amount.unit)]
 
-    def default_range(self, age_years: int | None) -> DefaultRange:
-        """The adult interval for this age; unknown age takes the youngest adult interval (the lower floor,
-        so an unknown age never turns a borderline value into a card)."""
+    def default_range(self, age: Age | None) -> DefaultRange:
+        """The interval for this age. An unknown age takes the adult interval with the lowest floor, so an unknown
+        age never turns a borderline value into a card (a child's chart records a birth date)."""
+        if age is None:
+            adults = [r for r in self.default_ranges if not r.paediatric]
+            return min(adults, key=lambda r: self.to_canonical(r.low))
         chosen = self.default_ranges[0]
         for candidate in self.default_ranges:
-            if age_years is not None and age_years >= candidate.min_age_years:
+            if candidate.applies_from.reached(age):
                 chosen = candidate
         return chosen
 
@@ -104,7 +139,25 @@ def normalise_unit(unit: str) -> str:
     return unit.strip().replace(" ", "").replace("\u00b5", "u").replace("\u03bc", "u").lower()
 
 
-_SFE_2016 = "Society for Endocrinology emergency guidance, acute hypocalcaemia (Turner et al., Endocr Connect 2016)"
+_RCPA = "RCPA/AACB harmonised intervals"
+_DAVIS = "Davis's Lab & Diagnostic Tests"
+_SEVERN = "Severn Pathology"
+
+# Mayo: under 1 year 8.7-11.0, 1-17 years 9.3-10.6, 18-59 years 8.6-10.0, from 60 years 8.8-10.2 mg/dL.
+_TOTAL_CALCIUM_RANGES = (
+    DefaultRange(Amount(8.7, "mg/dL"), Amount(11.0, "mg/dL"), AgeFrom(),
+                 "paediatric default under 1 y, Mayo Clinic Laboratories", paediatric=True),
+    DefaultRange(Amount(9.3, "mg/dL"), Amount(10.6, "mg/dL"), AgeFrom(years=1),
+                 "paediatric default 1-17 y, Mayo Clinic Laboratories", paediatric=True),
+    DefaultRange(Amount(8.6, "mg/dL"), Amount(10.0, "mg/dL"), ADULT,
+                 "adult default 18-59 y, Mayo Clinic Laboratories"),
+    DefaultRange(Amount(8.8, "mg/dL"), Amount(10.2, "mg/dL"), AgeFrom(years=60),
+                 "adult default from 60 y, Mayo Clinic Laboratories"),
+)
+# Severe: adjusted calcium < 1.9 mmol/L (7.6 mg/dL): symptoms typically start below it and the guideline treats it
+# (or any symptoms: tetany, laryngospasm, seizures) as an emergency for IV calcium. The guideline uses no moderate
+# class, so neither do we; anything else below range is mild. Total calcium without albumin is graded the same way.
+_ADJUSTED_CALCIUM_BANDS = (Band(Severity.SEVERE, Amount(1.9, "mmol/L")),)
 
 ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
     {
@@ -113,9 +166,14 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Magnesium",
             molar_mass=24.305,
             valence=2,
-            # Several catalogues 1.7-2.3 mg/dL (= 0.70-0.95 mmol/L).
+            # Children: RCPA/AACB harmonised intervals (Alfred Pathology handbook): under 1 week 0.6-1.0, 1 week to
+            # under 18 years 0.65-1.1 mmol/L. Adults: several catalogues 1.7-2.3 mg/dL (= 0.70-0.95 mmol/L).
             default_ranges=(
-                DefaultRange(Amount(1.7, "mg/dL"), Amount(2.3, "mg/dL"), 18,
+                DefaultRange(Amount(0.6, "mmol/L"), Amount(1.0, "mmol/L"), AgeFrom(),
+                             f"paediatric default under 1 week, {_RCPA}", paediatric=True),
+                DefaultRange(Amount(0.65, "mmol/L"), Amount(1.1, "mmol/L"), AgeFrom(days=7),
+                             f"paediatric default 1 week-17 y, {_RCPA}", paediatric=True),
+                DefaultRange(Amount(1.7, "mg/dL"), Amount(2.3, "mg/dL"), ADULT,
                              "adult default, laboratory catalogues"),
             ),
             # No single standard. Lab critical value < 1.0 mg/dL [V]; symptoms usually appear
@@ -130,9 +188,21 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Potassium",
             molar_mass=39.098,
             valence=1,
-            # Mayo KPS 3.5/3.6-5.2 mmol/L; the lower floor is used.
+            # Infants run high (Davis's Lab & Diagnostic Tests): birth-7 d 3.2-5.5, 8 d-1 mo 3.4-6.0, 1-5 mo
+            # 3.5-5.6, 6 mo-1 y 3.5-6.1 mmol/L (months taken as 31 and 183 days). From 1 year Mayo KPS 3.5/3.6-5.2
+            # mmol/L; the lower floor is used.
             default_ranges=(
-                DefaultRange(Amount(3.5, "mmol/L"), Amount(5.2, "mmol/L"), 18,
+                DefaultRange(Amount(3.2, "mmol/L"), Amount(5.5, "mmol/L"), AgeFrom(),
+                             f"paediatric default birth-7 days, {_DAVIS}", paediatric=True),
+                DefaultRange(Amount(3.4, "mmol/L"), Amount(6.0, "mmol/L"), AgeFrom(days=8),
+                             f"paediatric default 8 days-1 month, {_DAVIS}", paediatric=True),
+                DefaultRange(Amount(3.5, "mmol/L"), Amount(5.6, "mmol/L"), AgeFrom(days=31),
+                             f"paediatric default 1-5 months, {_DAVIS}", paediatric=True),
+                DefaultRange(Amount(3.5, "mmol/L"), Amount(6.1, "mmol/L"), AgeFrom(days=183),
+                             f"paediatric default 6 months-1 y, {_DAVIS}", paediatric=True),
+                DefaultRange(Amount(3.5, "mmol/L"), Amount(5.2, "mmol/L"), AgeFrom(years=1),
+                             "paediatric default from 1 y, Mayo Clinic Laboratories", paediatric=True),
+                DefaultRange(Amount(3.5, "mmol/L"), Amount(5.2, "mmol/L"), ADULT,
                              "adult default, Mayo Clinic Laboratories"),
             ),
             # StatPearls NBK482465: mild 3.0-3.4, moderate 2.5-3.0, severe < 2.5 mmol/L.
@@ -146,8 +216,14 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Sodium",
             molar_mass=22.99,
             valence=1,
+            # Mayo NAS: 135-145 mmol/L from 1 year; no interval established under 1 year, so the adult one
+            # stands in and the card says so.
             default_ranges=(
-                DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), 18,
+                DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), AgeFrom(),
+                             "adult default: no interval is established under 1 y (Mayo Clinic Laboratories)", paediatric=True),
+                DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), AgeFrom(years=1),
+                             "paediatric default from 1 y, Mayo Clinic Laboratories", paediatric=True),
+                DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), ADULT,
                              "adult default, Mayo Clinic Laboratories"),
             ),
             # European hyponatraemia guideline (PMC5404708, table 2): mild 130-135, moderate 125-129,
@@ -162,17 +238,27 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             label="Calcium (total)",
             molar_mass=40.078,
             valence=2,
-            # Mayo: 8.6-10.0 mg/dL at 18-59 years, 8.8-10.2 mg/dL from 60 years.
+            default_ranges=_TOTAL_CALCIUM_RANGES,
+            bands=_ADJUSTED_CALCIUM_BANDS,
+        ),
+        Analyte.CALCIUM_ADJUSTED: AnalyteSpec(
+            analyte=Analyte.CALCIUM_ADJUSTED,
+            label="Calcium (albumin-adjusted)",
+            molar_mass=40.078,
+            valence=2,
+            # Reported by the lab (LOINC 29265-6) without a range: Severn Pathology's adjusted-calcium intervals,
+            # 0-4 weeks 2.00-2.70, 4 weeks-16 years 2.20-2.70, adults 2.20-2.60 mmol/L (adult taken from 16 y).
+            # A calculated adjusted calcium is judged against the total-calcium interval instead (the formula
+            # estimates the total calcium at a normal albumin).
             default_ranges=(
-                DefaultRange(Amount(8.6, "mg/dL"), Amount(10.0, "mg/dL"), 18,
-                             "adult default 18-59 y, Mayo Clinic Laboratories"),
-                DefaultRange(Amount(8.8, "mg/dL"), Amount(10.2, "mg/dL"), 60,
-                             "adult default from 60 y, Mayo Clinic Laboratories"),
+                DefaultRange(Amount(2.0, "mmol/L"), Amount(2.7, "mmol/L"), AgeFrom(),
+                             f"paediatric default 0-4 weeks, {_SEVERN}", paediatric=True),
+                DefaultRange(Amount(2.2, "mmol/L"), Amount(2.7, "mmol/L"), AgeFrom(days=28),
+                             f"paediatric default 4 weeks-16 y, {_SEVERN}", paediatric=True),
+                DefaultRange(Amount(2.2, "mmol/L"), Amount(2.6, "mmol/L"), AgeFrom(years=16),
+                             f"adult default, {_SEVERN}"),
             ),
-            # Severe: adjusted calcium < 1.9 mmol/L (7.6 mg/dL): symptoms typically start below it and the
-            # guideline treats it (or any symptoms: tetany, laryngospasm, seizures) as an emergency for IV
-            # calcium. The guideline uses no moderate class, so neither do we; anything else below range is mild.
-            bands=(Band(Severity.SEVERE, Amount(1.9, "mmol/L")),),
+            bands=_ADJUSTED_CALCIUM_BANDS,
         ),
         Analyte.CALCIUM_IONIZED: AnalyteSpec(
             analyte=Analyte.CALCIUM_IONIZED,
@@ -181,7 +267,9 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             valence=2,
             # True hypocalcaemia: ionized < 1.15 mmol/L (CMDT); upper limit 1.35 mmol/L (5.43 mg/dL, CMDT).
             default_ranges=(
-                DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), 18, "adult default, CMDT"),
+                DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), AgeFrom(),
+                             "adult default, CMDT (no paediatric interval in our sources)", paediatric=True),
+                DefaultRange(Amount(1.15, "mmol/L"), Amount(1.35, "mmol/L"), ADULT, "adult default, CMDT"),
             ),
             # Severe: < 0.9 mmol/L. No guideline we cite grades ionized calcium, so this mirrors the total
             # calcium cut-off above: about half of plasma calcium is ionized, so adjusted calcium 1.9 mmol/L
@@ -207,6 +295,18 @@ PREGNANCY_CONDITION_WINDOW_DAYS = 300
 RECENT_ONSET_DAYS = 30
 # Twitching documented at least this long counts as persisting despite first-line measures (botulinum toxin).
 REFRACTORY_AFTER_DAYS = 90
+
+# --- albumin-adjusted calcium -------------------------------------------------------------------------------------
+# Payne et al., BMJ 1973: adjusted Ca (mmol/L) = total Ca (mmol/L) + 0.02 x (40 - albumin g/L); in mass units
+# + 0.8 x (4.0 - albumin g/dL), the same line. An estimate: unreliable with albumin below 20 g/L (then not
+# calculated), in critical illness, acid-base disturbance, kidney failure and paraproteinaemia (ionized calcium is
+# preferred). The albumin must be from the same day as the calcium, or the day before or after.
+PAYNE_REFERENCE_ALBUMIN_G_PER_L = 40.0
+PAYNE_MMOL_PER_G_ALBUMIN = 0.02
+ALBUMIN_ADJUSTMENT_UNRELIABLE_BELOW_G_PER_L = 20.0
+ALBUMIN_PAIRING_DAYS = 1
+# Albumin units to g/L (UCUM codes and unit texts, normalised by `normalise_unit`).
+ALBUMIN_G_PER_L = MappingProxyType({"g/l": 1.0, "g/dl": 10.0, "mg/dl": 0.01, "mg/l": 0.001})
 
 # --- kidney function ----------------------------------------------------------------------------------------------
 # eGFR mL/min/1.73 m2: < 60 chronic kidney disease (stage 3 or worse), < 30 severe (stage 4-5).

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .. import citations
+from .. import calcium_adjustment, citations
 from ..drafting import SEVERITY_INDICATORS, RuleInfo, draft_card
 from ..facts import BasisRow, ChartFacts, LabNote, LabResult, format_number
 from ..markdown import escape_markdown
@@ -59,17 +59,22 @@ class LowElectrolyte:
 
 
 def low_electrolytes(facts: ChartFacts) -> tuple[LowElectrolyte, ...]:
-    """Each low analyte once. Calcium: ionized decides when measured (true hypocalcaemia), else total calcium."""
+    """Each low analyte once. Calcium: ionized decides when measured (true hypocalcaemia), else albumin-adjusted
+    calcium (the lab's, or calculated), else total calcium; the others are shown alongside."""
     found = [
         LowElectrolyte(rule, facts.labs[analyte])
         for analyte, rule in ((Analyte.MAGNESIUM, MAGNESIUM_LOW), (Analyte.POTASSIUM, POTASSIUM_LOW),
                               (Analyte.SODIUM, SODIUM_LOW))
         if analyte in facts.labs and facts.labs[analyte].is_low
     ]
-    ionized, total = facts.labs.get(Analyte.CALCIUM_IONIZED), facts.labs.get(Analyte.CALCIUM_TOTAL)
-    deciding = ionized or total
+    ionized, adjusted, total = (facts.labs.get(analyte) for analyte in
+                                (Analyte.CALCIUM_IONIZED, Analyte.CALCIUM_ADJUSTED, Analyte.CALCIUM_TOTAL))
+    if adjusted is not None and total is not None and adjusted.effective < total.effective:
+        adjusted = None  # an older adjusted value says nothing about the newer total
+    deciding = ionized or adjusted or total
     if deciding is not None and deciding.is_low:
-        found.append(LowElectrolyte(CALCIUM_LOW, deciding, (total,) if ionized and total else ()))
+        alongside = tuple(result for result in (adjusted, total) if result is not None and result is not deciding)
+        found.append(LowElectrolyte(CALCIUM_LOW, deciding, alongside))
     return tuple(found)
 
 
@@ -88,9 +93,10 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
 # --- shared pieces ---------------------------------------------------------------------------------------------
 
 _ALSO_LOW_NAMES = {Analyte.POTASSIUM: "potassium", Analyte.CALCIUM_IONIZED: "calcium",
-                   Analyte.CALCIUM_TOTAL: "calcium"}
+                   Analyte.CALCIUM_ADJUSTED: "calcium", Analyte.CALCIUM_TOTAL: "calcium"}
 _CARD_ANALYTES = {MAGNESIUM_LOW: {Analyte.MAGNESIUM}, POTASSIUM_LOW: {Analyte.POTASSIUM},
-                  SODIUM_LOW: {Analyte.SODIUM}, CALCIUM_LOW: {Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_IONIZED}}
+                  SODIUM_LOW: {Analyte.SODIUM},
+                  CALCIUM_LOW: {Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ADJUSTED, Analyte.CALCIUM_IONIZED}}
 
 
 def _notes(facts: ChartFacts, low: LowElectrolyte) -> list[str]:
@@ -278,14 +284,33 @@ def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 
 # --- calcium ----------------------------------------------------------------------------------------------------
 
+_CALCIUM_NAMES = {Analyte.CALCIUM_IONIZED: "Low ionized calcium", Analyte.CALCIUM_ADJUSTED: "Low adjusted calcium",
+                  Analyte.CALCIUM_TOTAL: "Low calcium"}
+
+
+def _calcium_basis_sentences(facts: ChartFacts, result: LabResult) -> list[str]:
+    """What the grade rests on: ionized, the lab's adjusted value, a calculated one (with its formula), or the
+    total alone (with why the albumin on the chart could not adjust it)."""
+    if result.analyte is Analyte.CALCIUM_IONIZED:
+        return ["Ionized calcium is low, which confirms true hypocalcaemia."]
+    if result.analyte is Analyte.CALCIUM_ADJUSTED and result.derivation:
+        return [f"Graded on albumin-adjusted calcium, calculated {escape_markdown(result.derivation)}: "
+                f"{calcium_adjustment.FORMULA}. This is an estimate, unreliable in critical illness, acid-base "
+                "disturbance, kidney failure and paraproteinaemia: measure ionized calcium to confirm."]
+    if result.analyte is Analyte.CALCIUM_ADJUSTED:
+        return ["Graded on the laboratory's albumin-adjusted calcium; ionized calcium confirms true hypocalcaemia."]
+    return [facts.calcium_adjustment_problem or "Check albumin-adjusted or ionized calcium: low albumin lowers "
+            "total calcium without true hypocalcaemia."]
+
+
 def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
     magnesium_rows, magnesium_advice = _magnesium_first(facts, "calcium")
     ionized = low.result.analyte is Analyte.CALCIUM_IONIZED
+    calculated = bool(low.result.derivation)
     advice = _severe_warning(low.result, "intravenous calcium with cardiac monitoring is the treatment")
     advice += [
         "Any tetany, laryngospasm, seizure or QT prolongation makes this an emergency whatever the number.",
-        "Ionized calcium is low, which confirms true hypocalcaemia." if ionized else
-        "Check albumin-adjusted or ionized calcium: low albumin lowers total calcium without true hypocalcaemia.",
+        *_calcium_basis_sentences(facts, low.result),
         "Examine for Chvostek sign (a facial twitch when the facial nerve is tapped in front of the ear) and "
         "Trousseau sign: facial twitching can itself be a sign of low calcium.",
         "Look for the cause: vitamin D deficiency, low magnesium, low parathyroid hormone (e.g. after neck "
@@ -304,7 +329,7 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
     albumin = [facts.albumin.basis_row()] if facts.albumin and not ionized else []
     return draft_card(
         CALCIUM_LOW,
-        summary=_summary("Low calcium", low, "check Chvostek sign, albumin and magnesium"),
+        summary=_summary(_CALCIUM_NAMES[low.result.analyte], low, "check Chvostek sign, albumin and magnesium"),
         indicator=SEVERITY_INDICATORS[low.result.severity or Severity.MILD],
         basis=_basis(facts, low, *albumin, *magnesium_rows),
         advice=advice,
@@ -314,6 +339,7 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
                  "(no guideline grades ionized calcium). Low magnesium "
                  "makes low calcium refractory.",
         source=citations.SFE_HYPOCALCAEMIA,
+        further_reading=(citations.PAYNE_1973_ADJUSTED_CALCIUM,) if calculated else (),
         suggestions=suggestions,
         handout_topic=HANDOUT,
     )

@@ -18,7 +18,8 @@ from . import electrolytes
 URGENT_REVIEW = RuleInfo("redflag.urgent-review", "Red flags with facial twitching")
 RULES = (URGENT_REVIEW,)
 
-_CALCIUM_MAGNESIUM = frozenset({Analyte.MAGNESIUM, Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_IONIZED})
+_CALCIUM_MAGNESIUM = frozenset({Analyte.MAGNESIUM, Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ADJUSTED,
+                                Analyte.CALCIUM_IONIZED})
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:

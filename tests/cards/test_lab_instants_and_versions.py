@@ -12,14 +12,14 @@ from cards.fhir_reading import ResourceReader
 from cards.instants import parse_instant
 from cards.lab_versions import current_versions
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Analyte
+from cards.thresholds import ANALYTES, Age, Analyte
 
 SINCE, TODAY = date(2026, 8, 27), date(2026, 11, 25)
 
 
 def _read(*raws, skipped: Counter | None = None):
     reader = ResourceReader(skipped if skipped is not None else Counter())
-    return read_lab(ANALYTES[Analyte.MAGNESIUM], raws, reader, since=SINCE, today=TODAY, age_years=40)
+    return read_lab(ANALYTES[Analyte.MAGNESIUM], raws, reader, since=SINCE, today=TODAY, age=Age(40, 40 * 365 + 30))
 
 
 @pytest.mark.parametrize(

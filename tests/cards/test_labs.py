@@ -10,7 +10,7 @@ import pytest
 from builders import lab
 from cards.fhir_reading import ResourceReader
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Amount, Analyte, Severity
+from cards.thresholds import ANALYTES, Age, Amount, Analyte, Severity
 
 SINCE = date(2026, 8, 27)
 TODAY = date(2026, 11, 25)
@@ -18,7 +18,8 @@ TODAY = date(2026, 11, 25)
 
 def _latest(analyte: Analyte, *raws, age: int | None = 40, skipped: Counter | None = None):
     reader = ResourceReader(skipped if skipped is not None else Counter())
-    return read_lab(ANALYTES[analyte], raws, reader, since=SINCE, today=TODAY, age_years=age).result
+    known = Age(age, age * 365 + 30) if age is not None else None
+    return read_lab(ANALYTES[analyte], raws, reader, since=SINCE, today=TODAY, age=known).result
 
 
 @pytest.mark.parametrize(
