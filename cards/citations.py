@@ -33,6 +33,11 @@ AAN_2016_BOTULINUM = Citation(
     "AAN 2016 guideline update: botulinum neurotoxin for blepharospasm and other movement disorders",
     "https://doi.org/10.1212/WNL.0000000000002560",
 )
+AAN_2019_TICS = Citation(
+    "AAN 2019 practice guideline: treatment of tics in people with Tourette syndrome and chronic tic disorders "
+    "(Pringsheim et al., Neurology 2019;92:896-906)",
+    "https://doi.org/10.1212/WNL.0000000000007466",
+)
 AAN_2008_BOTULINUM = Citation(
     "AAN 2008 assessment: botulinum neurotoxin for movement disorders (PMID 18458230)",
     "https://pubmed.ncbi.nlm.nih.gov/18458230/",

@@ -18,8 +18,9 @@ from .fhir_reading import reference
 from .medication_reading import is_an_instruction_to_give, name_medication
 from .model import CardDraft, ChartData, OrderContext
 from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
+from .pathways.refractory import BOTULINUM_AGE_LIMITS, below_botulinum_age
 from .terminology import Concept, Terminology
-from .thresholds import Analyte
+from .thresholds import BOTULINUM_MIN_AGE_YEARS, Analyte
 
 POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium")
 MAGNESIUM_RENAL = RuleInfo("order.magnesium.renal", "Magnesium order with severe kidney disease")
@@ -28,8 +29,9 @@ VALPROATE_UNDER_55 = RuleInfo("order.valproate.under-55", "Valproate order for a
 LAMOTRIGINE_VALPROATE = RuleInfo("order.lamotrigine.valproate", "Lamotrigine and valproate together")
 BOTULINUM_NMJ = RuleInfo("order.botulinum.nmj-disorder", "Botulinum toxin with a neuromuscular junction disorder")
 BOTULINUM_PREGNANCY = RuleInfo("order.botulinum.pregnancy", "Botulinum toxin ordered during pregnancy")
+BOTULINUM_CHILD = RuleInfo("order.botulinum.under-licensed-age", "Botulinum toxin ordered below its licensed age")
 RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, VALPROATE_UNDER_55, LAMOTRIGINE_VALPROATE,
-         BOTULINUM_NMJ, BOTULINUM_PREGNANCY)
+         BOTULINUM_NMJ, BOTULINUM_PREGNANCY, BOTULINUM_CHILD)
 
 # MHRA (January 2024): valproate is not started in anyone, of either sex, younger than this.
 VALPROATE_START_RESTRICTED_BELOW_AGE = 55
@@ -285,9 +287,28 @@ def _botulinum_pregnancy(facts: ChartFacts, orders: OrdersUnderReview) -> CardDr
     )
 
 
+def _botulinum_child(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
+    ordered = orders.checked_in(Concept.BOTULINUM_TOXIN)
+    caution = below_botulinum_age(facts)
+    if not ordered or not caution:
+        return None
+    return draft_card(
+        BOTULINUM_CHILD,
+        summary=f"Botulinum toxin ordered for a child under {BOTULINUM_MIN_AGE_YEARS}: below the licensed age",
+        indicator="warning",
+        basis=_rows(ordered) + [facts.demographics.basis_row()],
+        advice=[caution, BOTULINUM_AGE_LIMITS],
+        evidence="Product labels (openFDA): blepharospasm indications from 12 years (onabotulinumtoxinA) or in "
+                 "adults (incobotulinumtoxinA); AAN 2019 tic guideline: adolescents and adults.",
+        source=citations.OPENFDA_LABELS,
+        further_reading=(citations.AAN_2019_TICS,),
+        handout_topic="botulinum-toxin",
+    )
+
+
 CHECKS: tuple[Callable[[ChartFacts, OrdersUnderReview], CardDraft | None], ...] = (
     _potassium, _magnesium, _valproate, _valproate_under_55, _lamotrigine_valproate, _botulinum,
-    _botulinum_pregnancy,
+    _botulinum_pregnancy, _botulinum_child,
 )
 
 

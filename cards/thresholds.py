@@ -313,6 +313,11 @@ ALBUMIN_G_PER_L = MappingProxyType({"g/l": 1.0, "g/dl": 10.0, "mg/dl": 0.01, "mg
 EGFR_CKD_BELOW = 60.0
 EGFR_SEVERE_CKD_BELOW = 30.0
 
+# --- botulinum toxin age limits -----------------------------------------------------------------------------------
+# BOTOX (onabotulinumtoxinA) is labelled for blepharospasm from 12 years; Xeomin (incobotulinumtoxinA) for
+# blepharospasm in adults; the AAN 2019 tic guideline offers onabotulinumtoxinA to adolescents and adults only.
+BOTULINUM_MIN_AGE_YEARS = 12
+
 # --- could become pregnant --------------------------------------------------------------------------------------
 # Patient.gender female and age 12-55 inclusive (MHRA 2024 valproate restriction applies under 55; menarche from 12
 # is the conventional lower bound). Unknown sex or age counts as "could become pregnant" (the safer error).

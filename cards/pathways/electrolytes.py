@@ -144,6 +144,14 @@ def _severe_warning(result: LabResult, treatment: str) -> list[str]:
     return [f"Severe: arrange same-day assessment; {treatment}. Oral supplements and diet are not enough."]
 
 
+def _child_dosing(facts: ChartFacts) -> list[str]:
+    """Supplement proposals carry no dose; for a child say where the dose comes from."""
+    if not facts.demographics.is_child:
+        return []
+    return [f"The patient is {facts.demographics.age_years} years old: the proposal carries no dose, and children's "
+            "doses go by weight - take the dose from a paediatric formulary."]
+
+
 def _supplement(facts: ChartFacts, low: LowElectrolyte, *, key: str, rxnorm: str, display: str,
                 text: str) -> Suggestion:
     return Suggestion(
@@ -175,6 +183,7 @@ def _magnesium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
                           "by the kidneys.")
         suggestions.append(_supplement(facts, low, key="magnesium-supplement", rxnorm="6574", display="magnesium",
                                        text="Oral magnesium supplement"))
+        advice += _child_dosing(facts)
     others = [low.result for low in low_electrolytes(facts) if low.rule in (POTASSIUM_LOW, CALCIUM_LOW)]
     if others:
         names = " and ".join(_ALSO_LOW_NAMES[result.analyte] for result in others)
@@ -224,6 +233,7 @@ def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         advice.append("If diet is not enough, oral potassium chloride; recheck potassium within days.")
         suggestions.append(_supplement(facts, low, key="potassium-supplement", rxnorm="8591",
                                        display="potassium chloride", text="Oral potassium chloride"))
+        advice += _child_dosing(facts)
     return draft_card(
         POTASSIUM_LOW,
         summary=_summary("Low potassium", low, "replace and find the cause"),
@@ -326,6 +336,7 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
                       "it is low; recheck calcium.")
         suggestions.append(_supplement(facts, low, key="calcium-supplement", rxnorm="1897",
                                        display="calcium carbonate", text="Oral calcium carbonate"))
+        advice += _child_dosing(facts)
     albumin = [facts.albumin.basis_row()] if facts.albumin and not ionized else []
     return draft_card(
         CALCIUM_LOW,

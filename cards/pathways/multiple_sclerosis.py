@@ -38,9 +38,13 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
                                         reasons=reasons),),
             is_recommended=True,
         ))
+    relapse_dose = ("then consider oral methylprednisolone 0.5 g daily for 5 days (NICE, for adults)."
+                    if not facts.demographics.is_child else
+                    f"then treat with a paediatric neurology service: the patient is {facts.demographics.age_years} "
+                    "years old, and NICE NG220 and its steroid dose cover adults only.")
     advice += [
         "If this is a relapse (new or worse neurological symptoms), exclude infection first (for example a urinary "
-        "infection), then consider oral methylprednisolone 0.5 g daily for 5 days (NICE).",
+        f"infection), {relapse_dose}",
         "Steroids speed recovery from a relapse but do not change the long-term outcome; warn about mood and sleep "
         "changes and other psychiatric effects.",
         "Disease-modifying (immunomodulating) treatment is chosen and monitored by the MS team.",
@@ -51,7 +55,8 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             summary=("MS with facial myokymia: suggests a brainstem lesion - MRI and MS team review" if myokymia
                      else "Multiple sclerosis with facial twitching: consider relapse; steroids and DMT via MS team"),
             indicator="warning" if myokymia else "info",
-            basis=[*(c.basis_row() for c in ms), *facts.twitching_rows()],
+            basis=[*(c.basis_row() for c in ms), *facts.twitching_rows(),
+                   *([facts.demographics.basis_row()] if facts.demographics.is_child else [])],
             basis_notes=unconfirmed_notes((*ms, *myokymia)),
             advice=advice,
             evidence="Relapse steroids and disease-modifying treatment per NICE NG220 (steroids shorten relapses "

@@ -12,7 +12,7 @@ from ..markdown import escape_markdown
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
-from ..thresholds import REFRACTORY_AFTER_DAYS
+from ..thresholds import BOTULINUM_MIN_AGE_YEARS, REFRACTORY_AFTER_DAYS
 from . import electrolytes
 
 BOTULINUM_TOXIN = RuleInfo("refractory.botulinum-toxin", "Persistent facial twitching: consider botulinum toxin")
@@ -29,6 +29,23 @@ EVIDENCE_BY_KIND = (
     (Concept.FACIAL_SPASM, "Facial spasm not otherwise specified: no specific trial evidence."),
     (Concept.TIC, "Tics: not rated in the sources used here."),
 )
+
+
+BOTULINUM_AGE_LIMITS = (
+    f"Age limits: onabotulinumtoxinA (BOTOX) is licensed for blepharospasm from {BOTULINUM_MIN_AGE_YEARS} years and "
+    "incobotulinumtoxinA (Xeomin) for adults (product labels); for tics, the AAN 2019 guideline offers "
+    "onabotulinumtoxinA to adolescents and adults only."
+)
+
+
+def below_botulinum_age(facts: ChartFacts) -> str:
+    """A caution when the recorded age is below every licensed age; "" otherwise (an unknown age is stated in
+    the age limits every card carries)."""
+    age = facts.demographics.age_years
+    if age is None or age >= BOTULINUM_MIN_AGE_YEARS:
+        return ""
+    return (f"The patient is {age} years old, below the youngest licensed age ({BOTULINUM_MIN_AGE_YEARS} years): "
+            "botulinum toxin only on a paediatric neurologist's or ophthalmologist's decision.")
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:
@@ -49,6 +66,8 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     if facts.is_pregnant:
         cautions.append("Pregnancy is recorded: botulinum toxin is not advised in pregnancy without specialist "
                         "advice; defer where possible.")
+    if child := below_botulinum_age(facts):
+        cautions.append(child)
     hemifacial = Concept.HEMIFACIAL_SPASM in kinds
     advice = [*cautions]
     if hemifacial:
@@ -62,6 +81,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
         "Lambert-Eaton syndrome and ALS carry a higher risk.",
         "Boxed warning: the toxin effect can spread - the patient should seek help at once for trouble "
         "swallowing, speaking or breathing.",
+        BOTULINUM_AGE_LIMITS,
     ]
     reasons = [f.reference for f in persisting]
     suggestions = [Suggestion(
@@ -69,7 +89,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
         label="Refer for botulinum toxin assessment",
         resources=(service_proposal(facts.patient_id, reasons=reasons,
                                     text="Referral for botulinum toxin assessment (neurology or ophthalmology)"),),
-        is_recommended=not hemifacial,
+        is_recommended=not hemifacial and not child,
     )]
     if hemifacial:
         suggestions.insert(0, Suggestion(
@@ -85,14 +105,16 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             BOTULINUM_TOXIN,
             summary=f"Facial twitching documented since {earliest.isoformat()}: consider botulinum toxin",
             indicator="warning" if cautions else "info",
-            basis=[*(f.basis_row() for f in persisting), *(c.basis_row() for c in nmj), *facts.pregnancy,
+            basis=[*(f.basis_row() for f in persisting), facts.demographics.basis_row(), *(c.basis_row() for c in nmj),
+                   *facts.pregnancy,
                    *(lab.basis_row() for lab in facts.labs.values())],
             basis_notes=[f"Twitching documented for at least {REFRACTORY_AFTER_DAYS} days (onset, else recorded "
                          "date); recent electrolytes not low; no poisoning recorded."],
             advice=advice,
             evidence=evidence,
             source=citations.AAN_2016_BOTULINUM,
-            further_reading=(citations.AAN_2008_BOTULINUM, citations.DUODECIM_MYOKYMIA),
+            further_reading=(citations.AAN_2008_BOTULINUM, citations.AAN_2019_TICS, citations.OPENFDA_LABELS,
+                             citations.DUODECIM_MYOKYMIA),
             suggestions=suggestions,
             handout_topic="botulinum-toxin",
         )
