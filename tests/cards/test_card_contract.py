@@ -49,9 +49,11 @@ ORDER_SCENARIOS = {
     "antiepileptics": (orders(draft("Lamotrigine 25 MG"), draft("Valproic Acid 250 MG")), (twitching(),)),
     "botulinum": (orders(draft("IncobotulinumtoxinA 50 UNT")), (twitching(), condition("56989000"))),
     "botulinum-pregnant": (orders(draft("Botox 100 UNT")), (twitching(), condition("77386006"))),
+    "botulinum-child": (orders(draft("Botox 100 UNT")), (twitching(),)),
     "valproate-man": (orders(draft("Depakote 250 MG")), (twitching(),)),
 }
-ORDER_PATIENTS = {"valproate-man": {**NAMED_PATIENT, "gender": "male"}}
+ORDER_PATIENTS = {"valproate-man": {**NAMED_PATIENT, "gender": "male"},
+                  "botulinum-child": {**NAMED_PATIENT, "birthDate": "2017-05-01"}}
 
 
 def _evaluations(knowledge):
