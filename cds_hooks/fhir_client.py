@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 import httpx
-import orjson
 
+from .json_limits import InvalidJson, decode_json
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -334,8 +334,8 @@ class FhirFetcher:
             body = await self._read_capped(response, budget)
         progress.pages += 1
         try:
-            resource = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
+            resource = decode_json(body)
+        except InvalidJson as exc:
             raise _FetchFailed("invalid json") from exc
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise _FetchFailed("not fhir")

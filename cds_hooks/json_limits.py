@@ -7,15 +7,35 @@ few dozen levels; orjson itself refuses more than 1024 levels. An over-long stri
 on into the clinical layer and its caches: no id, code, unit or display in a chart is anywhere near the limit.
 The walk is iterative, one level at a time, in the same pass for both limits, so its cost stays a small fraction
 of the parse.
+
+Numbers with a fraction are decoded as `Decimal`, exactly as written: a lab's "2.00 mmol/L" keeps its precision on
+the card (a float would make it 2.0), and fhir.resources takes `Decimal` for FHIR `decimal` as it is.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-import orjson
+import msgspec
 
 from .errors import BadRequest
+
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+class InvalidJson(ValueError):
+    """Not JSON we can decode: malformed, not UTF-8, or nested deeper than the decoder's own recursion limit."""
+
+
+def decode_json(body: bytes) -> Any:
+    """`body` decoded, fractions as `Decimal`; `InvalidJson` (with the decoder's reason) on anything else."""
+    try:
+        return _DECODER.decode(body)
+    except msgspec.DecodeError as exc:
+        raise InvalidJson(str(exc)) from None
+    except RecursionError:
+        raise InvalidJson("nested deeper than the decoder allows") from None
 
 
 def limit_exceeded(document: Any, *, max_depth: int, max_string_chars: int) -> str | None:
@@ -51,9 +71,9 @@ def limit_exceeded(document: Any, *, max_depth: int, max_string_chars: int) -> s
 def parse_json_object(body: bytes, *, max_depth: int, max_string_chars: int) -> dict[str, Any]:
     """`body` as a JSON object; malformed, non-object, too deep or over-long input is a `BadRequest`."""
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        document = decode_json(body)
+    except InvalidJson as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise BadRequest("request body must be a JSON object")
     problem = limit_exceeded(document, max_depth=max_depth, max_string_chars=max_string_chars)

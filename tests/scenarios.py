@@ -23,6 +23,11 @@ class Scenario:
     expected: dict[str, Any]
 
     @property
+    def request_body(self) -> bytes:
+        """The request exactly as written, so numbers keep their precision ("2.00") on the wire."""
+        return (self.path / "request.json").read_bytes()
+
+    @property
     def hook(self) -> str:
         return self.request["hook"]
 

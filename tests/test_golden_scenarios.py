@@ -37,7 +37,8 @@ def call_hook(tmp_path_factory: pytest.TempPathFactory) -> CallHook:
             data_dir: Path = tmp_path_factory.mktemp(scenario.name)
             settings = Settings(profile="development", auth="off", data_dir=data_dir)
             with TestClient(create_app(settings, today=scenario.today)) as client:
-                response = client.post(f"/cds-services/{scenario.hook}", json=scenario.request)
+                response = client.post(f"/cds-services/{scenario.hook}", content=scenario.request_body,
+                                       headers={"Content-Type": "application/json"})
             assert response.status_code == 200, response.text
             responses[scenario.name] = response.json()
         return responses[scenario.name]
