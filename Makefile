@@ -4,11 +4,15 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test fuzz install bench clean
+.PHONY: run token test fuzz install bench clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
 	FTCDS_PROFILE=$${FTCDS_PROFILE:-development} $(BIN)/facial-twitch-cds serve --host 127.0.0.1 --port $(PORT)
+
+# `make token`: a one-use development JWT for http://127.0.0.1:$(PORT)/cds-services/patient-view (see README).
+token: $(STAMP)
+	@FTCDS_PROFILE=development FTCDS_PORT=$(PORT) $(BIN)/facial-twitch-cds token
 
 # `make test`: everything the suite needs, then the whole suite.
 test: $(STAMP)

@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +29,9 @@ from cards import load_knowledge
 
 from . import openapi
 from .admin import admin_router
+from .configuration import summary
 from .cors import CORS_ALLOWED_HEADERS
+from .dev_token import DEV_ISSUER, public_jwks
 from .engine import CdsEngine, validation_messages
 from .errors import (
     BadRequest,
@@ -48,7 +51,7 @@ from .metrics import exposition, observe_hook_call
 from .models import FeedbackRequest
 from .security import TokenVerifier, expected_audience
 from .services import build_services
-from .settings import AuthMode, Settings
+from .settings import AuthMode, Settings, TrustedIssuer
 from .store import IssuedCardRecorder, Store
 from .unexpected_errors import UnexpectedErrors
 
@@ -82,6 +85,14 @@ def _error_response(error: CdsError) -> Response:
     return JsonResponse(error.operation_outcome(), status_code=error.status_code, headers=headers)
 
 
+def trusting_the_development_issuer(settings: Settings) -> Settings:
+    """Development with the default issuers also trusts the local issuer `facial-twitch-cds token` signs for."""
+    if not settings.issuers_from_profile or any(issuer.iss == DEV_ISSUER for issuer in settings.trusted_issuers):
+        return settings
+    local = TrustedIssuer(iss=DEV_ISSUER, jwks=public_jwks(settings.data_dir))
+    return settings.model_copy(update={"trusted_issuers": [*settings.trusted_issuers, local]})
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -90,8 +101,8 @@ def create_app(
 ) -> FastAPI:
     """Build the service. Tests may pin the clinical `today` and the feedback loop's `clock`; by default both
     are real time."""
-    settings = settings or Settings()
-    settings.check_production_ready()
+    settings = trusting_the_development_issuer(settings or Settings())
+    settings.check_startable()
     knowledge = load_knowledge()
     services = build_services(knowledge)
     prefetch_keys = frozenset(key.name for service in services.values() for key in service.prefetch)
@@ -113,6 +124,7 @@ def create_app(
             gc.collect()
             gc.freeze()
             gc.set_threshold(20_000, 50, 100)
+            log.info("configuration", extra={"fields": summary(settings)})
             if settings.auth is AuthMode.off:
                 log.warning("AUTHENTICATION IS OFF: any caller can invoke these services (FTCDS_AUTH=off)")
             try:
@@ -121,12 +133,15 @@ def create_app(
                 await app.state.verifier.aclose()
                 await run_in_threadpool(loop.close)
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="facial-twitch-cds",
         version=knowledge.version,
         summary="CDS Hooks 2.0 decision support for involuntary facial twitching",
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        # The Swagger UI and ReDoc assets ship with fastapi-offline: the pages work where no CDN can be reached.
+        docs_url="/docs" if settings.serves_api_docs else None,
+        redoc_url="/redoc" if settings.serves_api_docs else None,
     )
     app.add_middleware(UnexpectedErrors)  # added first, so it runs inside CORS
     app.add_middleware(HeadAsGet)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sys
+import traceback
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,8 @@ import uvicorn
 
 from cards import load_knowledge
 
+from .configuration import ConfigurationError, load_settings
+from .dev_token import mint
 from .engine import CdsEngine, HookResult
 from .errors import CdsError
 from .fhir_client import FhirFetcher
@@ -35,15 +38,55 @@ def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = No
     return CdsEngine(settings, load_knowledge(), FhirFetcher.from_settings(http, settings), today=today)
 
 
+def _settings(*, serving: bool = False) -> Settings:
+    """The settings, or one line per problem on stderr and exit status 2 (a traceback only at DEBUG)."""
+    failure: ConfigurationError | None = None
+    try:
+        settings = load_settings()
+        lines = settings.startup_problems() if serving else []
+    except ConfigurationError as error:
+        failure, lines = error, error.lines
+    if not lines:
+        return settings
+    for line in lines:
+        typer.echo(f"facial-twitch-cds: configuration: {line}", err=True)
+    if failure is not None and os.environ.get("FTCDS_LOG_LEVEL", "").strip().upper() == "DEBUG":
+        traceback.print_exception(failure)
+    raise typer.Exit(code=2)
+
+
+def _remove_dead_workers_metrics(data_dir: Path) -> None:
+    """Multiprocess metrics folders of `serve` processes that are gone (a crash or a kill leaves them behind)."""
+    for folder in data_dir.glob("prometheus-*"):
+        pid = folder.name.removeprefix("prometheus-")
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: FTCDS_HOST, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: FTCDS_PORT, else 8080).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; /metrics adds them all up.")] = 1,
 ) -> None:
-    """Serve the CDS Hooks endpoints with uvicorn."""
-    settings = Settings()
+    """Serve the CDS Hooks endpoints with uvicorn.
+
+    With --workers N each worker counts into a shared folder `prometheus-<pid>` under FTCDS_DATA_DIR; folders left
+    by processes that are gone are removed at start-up.
+    """
+    settings = _settings(serving=True)
     configure_logging(settings.log_level)
+    _remove_dead_workers_metrics(settings.data_dir.resolve())
     if workers > 1 and MULTIPROCESS_ENV not in os.environ:
         # Each worker counts on its own; a shared directory lets /metrics add every worker's numbers up.
         metrics_dir = settings.data_dir.resolve() / f"prometheus-{os.getpid()}"
@@ -52,8 +95,8 @@ def serve(
         os.environ[MULTIPROCESS_ENV] = str(metrics_dir)
     uvicorn.run(
         "cds_hooks.asgi:app",
-        host=host,
-        port=port,
+        host=host or settings.host,
+        port=port or settings.port,
         workers=workers,
         log_config=None,
         http="cds_hooks.server_protocol:GuardedH11Protocol",
@@ -67,12 +110,34 @@ def serve(
 
 
 @app.command()
+def token(
+    aud: Annotated[str | None, typer.Option(
+        help="The exact URL you will call (default: http://FTCDS_HOST:FTCDS_PORT/cds-services/SERVICE).")] = None,
+    service: Annotated[str, typer.Option(help="Service id for the default audience.")] = "patient-view",
+    lifetime: Annotated[int, typer.Option(min=1, max=3600, help="Seconds until the token expires.")] = 300,
+) -> None:
+    """Print a bearer JWT the development profile accepts (fresh jti, short exp). Refused outside development."""
+    settings = _settings()
+    if not settings.is_development:
+        typer.echo("facial-twitch-cds: token: only for the development profile (FTCDS_PROFILE=development); in "
+                   "production tokens come from the EHR", err=True)
+        raise typer.Exit(code=2)
+    if not settings.issuers_from_profile:
+        typer.echo("facial-twitch-cds: token: FTCDS_TRUSTED_ISSUERS is set, so the development issuer is not "
+                   "trusted and its tokens would be refused", err=True)
+        raise typer.Exit(code=2)
+    base = str(settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    typer.echo(mint(settings.data_dir, aud or f"{base}/cds-services/{service}", lifetime_seconds=lifetime))
+
+
+@app.command()
 def discovery() -> None:
     """Print the discovery document (`GET /cds-services`)."""
+    settings = _settings()
 
     async def build() -> bytes:
         async with httpx.AsyncClient() as http:
-            return orjson.dumps(_engine(Settings(), http).discovery().model_dump(exclude_none=True),
+            return orjson.dumps(_engine(settings, http).discovery().model_dump(exclude_none=True),
                                 option=orjson.OPT_INDENT_2)
 
     sys.stdout.write(asyncio.run(build()).decode() + "\n")
@@ -113,7 +178,7 @@ def evaluate(
 ) -> None:
     """Run one hook request in-process (no server) and print its cards."""
     body = (request_path / "request.json" if request_path.is_dir() else request_path).read_bytes()
-    settings = Settings()
+    settings = _settings()
     pinned = today.date() if today else _scenario_today(request_path) or date.today()
 
     async def run() -> HookResult:
@@ -154,7 +219,7 @@ app.add_typer(database, name="db")
 @database.command("upgrade")
 def database_upgrade() -> None:
     """Migrate the store to the newest schema (the server also does this at start-up)."""
-    settings = Settings()
+    settings = _settings()
     store = Store.open(settings.effective_database_url)
     try:
         store.upgrade()
@@ -170,7 +235,7 @@ def database_purge(
     ] = None,
 ) -> None:
     """Forget issued cards and feedback comments older than the retention period, and ended JWT id claims."""
-    settings = Settings()
+    settings = _settings()
     days = older_than or settings.retention_days
     if days is None:
         typer.echo("give --older-than DAYS or set FTCDS_RETENTION_DAYS", err=True)

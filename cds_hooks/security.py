@@ -51,6 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_TOKEN_BYTES = 8 * 1024
+_LOGGED_AUDIENCE_CHARS = 200
 KEY_TYPE_FOR_ALGORITHM = {"ES384": "EC", "RS384": "RSA", "ES256": "EC", "RS256": "RSA"}
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -86,7 +87,6 @@ _REJECTION_FOR_ERROR: tuple[tuple[type[jwt.PyJWTError], Rejection], ...] = (
     (jwt.InvalidSignatureError, Rejection.bad_signature),  # before DecodeError, its base class
     (jwt.ExpiredSignatureError, Rejection.expired),
     (jwt.ImmatureSignatureError, Rejection.not_yet_valid),
-    (jwt.InvalidAudienceError, Rejection.audience_mismatch),
     (jwt.InvalidKeyError, Rejection.unusable_key),  # wrong curve for the alg, RSA key under 2048 bits
 )
 
@@ -108,10 +108,17 @@ class _TrustedIssuer:
     keys: KeySource
 
 
-def _rejected(reason: str, issuer: str | None = None) -> NotAuthenticated:
-    """The error for a failed check, logged with its category and the allowlisted issuer, if known, only."""
-    log.warning("jwt rejected", extra={"fields": {"reason": reason, "issuer": issuer}})
+def _rejected(reason: str, issuer: str | None = None, **detail: str) -> NotAuthenticated:
+    """The error for a failed check, logged with its category, the allowlisted issuer if known, and (audience
+    only) what was expected and what arrived; the caller sees a bare 401."""
+    log.warning("jwt rejected", extra={"fields": {"reason": reason, "issuer": issuer, **detail}})
     return NotAuthenticated(reason)
+
+
+def _unverified_audience(token: str) -> str:
+    """The `aud` a signed, trusted token named (for the log), cut short: it is still the caller's text."""
+    aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
+    return repr(aud)[:_LOGGED_AUDIENCE_CHARS]
 
 
 def _missing(claim: str, issuer: str | None = None) -> NotAuthenticated:
@@ -219,6 +226,9 @@ class TokenVerifier:
             )
         except jwt.MissingRequiredClaimError as error:
             raise _missing(error.claim, issuer) from None
+        except jwt.InvalidAudienceError:
+            raise _rejected(Rejection.audience_mismatch, issuer, expected=audience,
+                            arrived=_unverified_audience(token)) from None
         except jwt.PyJWTError as error:
             reason = next((r for kind, r in _REJECTION_FOR_ERROR if isinstance(error, kind)), Rejection.invalid)
             raise _rejected(reason, issuer) from None

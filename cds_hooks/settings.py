@@ -13,11 +13,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
 SANDBOX_JWKS_FILE = Path(__file__).parent / "keys" / "sandbox-jwks.json"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg} at character {error.pos})") from None
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -53,11 +63,17 @@ class TrustedIssuer(BaseModel):
 class Settings(BaseSettings):
     """Service configuration. Each field is documented in README.md ("Settings")."""
 
-    model_config = SettingsConfigDict(env_prefix="FTCDS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FTCDS_", extra="ignore", env_ignore_empty=True)  # VAR= is unset
+    _issuers_from_profile: bool = PrivateAttr(default=False)
 
     profile: Profile = Profile.production
 
     # HTTP
+    host: str = Field(default="127.0.0.1", description="Interface `serve` binds (0.0.0.0: every interface).")
+    port: int = Field(default=8080, gt=0, lt=65536, description="TCP port `serve` listens on.")
+    api_docs: bool | None = Field(
+        default=None, description="Serve /docs and /redoc (assets bundled, no CDN); default: on in development only."
+    )
     public_base_url: AnyHttpUrl | None = Field(
         default=None, description="External base URL behind a proxy; JWT `aud` is checked against it."
     )
@@ -118,40 +134,77 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
 
     # Logging
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()
-            return json.loads(text) if text.startswith("[") else [o.strip() for o in text.split(",") if o.strip()]
+            return _json(text) if text.startswith("[") else [o.strip() for o in text.split(",") if o.strip()]
         return value
 
     @field_validator("trusted_issuers", "suppress_override_days", mode="before")
     @classmethod
     def _parse_json(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+        return _json(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _apply_profile(self) -> Settings:
         if self.profile is Profile.development and "trusted_issuers" not in self.model_fields_set:
             sandbox_jwks = json.loads(SANDBOX_JWKS_FILE.read_text())
             self.trusted_issuers = [TrustedIssuer(iss=SANDBOX_ISSUER, jwks=sandbox_jwks)]
+            self._issuers_from_profile = True
         return self
 
-    def check_production_ready(self) -> None:
-        """Refuse to start a production service whose JWT audience would come from the caller's Host header.
+    @property
+    def issuers_from_profile(self) -> bool:
+        """True when the trusted issuers are the development defaults, not configured."""
+        return self._issuers_from_profile
 
-        Without `public_base_url` the expected `aud` is built from the request, so a token minted for another
-        service is accepted by anyone who sends that service's Host. Development keeps deriving it (the sandbox
-        calls whatever host it was given).
+    def startup_problems(self) -> list[str]:
+        """What stops this configuration from serving safely, one line each naming the variable (empty: fine).
+
+        Production with authentication needs a trusted issuer (else every call is refused while the service looks
+        ready) and a public base URL (else the expected JWT `aud` comes from the caller's Host header, so a token
+        minted for another service is accepted by anyone who sends that service's Host). A shared database needs
+        the id-hash secret (every instance must hash patient ids alike), checked before any migration runs.
         """
-        if self.profile is Profile.production and self.auth is AuthMode.required and self.public_base_url is None:
-            raise UnsafeConfiguration(
-                "FTCDS_PUBLIC_BASE_URL is required in production: JWT audiences are checked against it, "
-                "never against the Host header a caller sends"
+        problems = []
+        if self.profile is Profile.production and self.auth is AuthMode.required:
+            if not self.trusted_issuers:
+                problems.append(
+                    "FTCDS_TRUSTED_ISSUERS is empty: in production no EHR could call this service (example: "
+                    "FTCDS_TRUSTED_ISSUERS='[{\"iss\": \"https://ehr.example.org\", \"jwks_url\": "
+                    "\"https://ehr.example.org/.well-known/jwks.json\"}]')"
+                )
+            if self.public_base_url is None:
+                problems.append(
+                    "FTCDS_PUBLIC_BASE_URL is required in production: JWT audiences are checked against it, never "
+                    "against the Host header a caller sends (example: FTCDS_PUBLIC_BASE_URL=https://cds.example.org)"
+                )
+        if self.database_url and self.id_hash_secret is None:
+            problems.append(
+                "FTCDS_ID_HASH_SECRET must be set when FTCDS_DATABASE_URL is: every instance sharing the database "
+                "must hash patient ids with the same key (example: FTCDS_ID_HASH_SECRET=$(openssl rand -hex 32))"
             )
+        return problems
+
+    def check_startable(self) -> None:
+        if problems := self.startup_problems():
+            raise UnsafeConfiguration("; ".join(problems))
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.is_development
 
     @property
     def is_development(self) -> bool:
