@@ -19,7 +19,9 @@
    move a result across a window day relative to the scenario's fixed `today` (from expected.json, as in the other
    tests). To keep the property exact rather than flaky, only offsets under which the written date stays the same
    are chosen (the original offset always qualifies). Under that constraint the whole card, summary included, must
-   be unchanged.
+   be unchanged. Keeping the written date means the rewrite can only reorder, as text, results written on the same
+   date; scenario 100 carries such a same-date pair (sodium), so a service that sorted on the text would fail here.
+   Order across different written dates is pinned by the golden scenarios themselves (100).
 """
 
 from __future__ import annotations
