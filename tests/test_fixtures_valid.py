@@ -114,8 +114,11 @@ def test_every_resource_belongs_to_the_context_patient(scenario: Scenario) -> No
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_ids)
 def test_resource_ids_are_unique_within_a_scenario(scenario: Scenario) -> None:
+    """Unique as versions: a server that versions in place may send one id again under a new `meta.versionId`
+    (a `_history` or merged feed), which is a different resource version, not a duplicate."""
     resources = [*prefetched_resources(scenario), *draft_orders(scenario)]
-    counts = Counter(f"{r['resourceType']}/{r['id']}" for r in resources)
+    counts = Counter(f"{r['resourceType']}/{r['id']}/_history/{r.get('meta', {}).get('versionId', '')}"
+                     for r in resources)
     assert [reference for reference, n in counts.items() if n > 1] == []
 
 

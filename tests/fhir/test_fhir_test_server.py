@@ -128,3 +128,14 @@ def test_two_different_resources_with_one_identity_are_refused(tmp_path: Path) -
     (tmp_path / "b.json").write_text('{"resourceType": "Patient", "id": "same", "gender": "female"}')
     with pytest.raises(ValueError, match="Patient/same"):
         load_resources([tmp_path])
+
+
+@pytest.mark.parametrize("order", [("v1", "v2"), ("v2", "v1")])
+def test_versions_of_one_resource_serve_the_newest(tmp_path: Path, order: tuple[str, str]) -> None:
+    """One id under different `meta.versionId` (a `_history` or merged feed) is one resource in two versions: the
+    server serves the current one, whichever file lists it first."""
+    versions = {"v1": {"resourceType": "Patient", "id": "same", "meta": {"versionId": "1"}, "gender": "male"},
+                "v2": {"resourceType": "Patient", "id": "same", "meta": {"versionId": "2"}, "gender": "female"}}
+    for position, name in enumerate(order):
+        (tmp_path / f"{position}.json").write_bytes(orjson.dumps(versions[name]))
+    assert load_resources([tmp_path])["Patient"] == [versions["v2"]]

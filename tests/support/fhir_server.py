@@ -8,7 +8,8 @@ Run it (from the repository root):
 The first line on stdout is `listening on <port>` (so `--port 0` picks a free port without races). `--data` takes
 directories (searched recursively for `*.json`) or files; each file may hold a resource, a Bundle (its entries are
 served), or a CDS Hooks request (the resources in its `prefetch` are served). Two different resources with the same
-type and id are an error.
+type and id are an error, unless they are versions of one resource (different numeric `meta.versionId`): the
+newest version is served, as a real server serves the current version.
 
 Base URL: `http://127.0.0.1:<port>/fhir`. Interactions: `GET [base]/metadata`, `GET [base]/{Type}/{id}` (404
 when absent) and `GET [base]/{Type}?...` with the search parameters `patient`, `subject` (`Patient/X` or `X`),
@@ -140,6 +141,21 @@ def _resources_in(document: Any) -> Iterator[Resource]:
             yield from _resources_in(value)
 
 
+def _version(resource: Resource) -> int | None:
+    meta = resource.get("meta")
+    version = str(meta.get("versionId", "")) if isinstance(meta, dict) else ""
+    return int(version) if version.isdigit() else None
+
+
+def _newer_version(known: Resource, other: Resource) -> Resource | None:
+    """Of two versions of one resource (numeric `meta.versionId`s that differ), the newer one, which a server
+    serves as current; None when they are not distinguishable versions."""
+    old, new = _version(known), _version(other)
+    if old is None or new is None or old == new:
+        return None
+    return other if new > old else known
+
+
 def load_resources(paths: Iterable[Path]) -> dict[str, list[Resource]]:
     """Every resource in the given files and directories, by type; conflicting duplicates are an error."""
     by_type: dict[str, list[Resource]] = {}
@@ -149,8 +165,15 @@ def load_resources(paths: Iterable[Path]) -> dict[str, list[Resource]]:
         for resource in _resources_in(orjson.loads(file.read_bytes())):
             identity = (resource["resourceType"], str(resource.get("id", "")))
             if identity[1] and identity in by_identity:
-                if by_identity[identity] != resource:
-                    raise ValueError(f"{file}: a different {identity[0]}/{identity[1]} was already loaded")
+                known = by_identity[identity]
+                if known != resource:
+                    newer = _newer_version(known, resource)
+                    if newer is None:
+                        raise ValueError(f"{file}: a different {identity[0]}/{identity[1]} was already loaded")
+                    if newer is resource:
+                        listed = by_type[identity[0]]
+                        listed[next(i for i, r in enumerate(listed) if r is known)] = resource
+                        by_identity[identity] = resource
                 continue
             by_identity[identity] = resource
             by_type.setdefault(resource["resourceType"], []).append(resource)
