@@ -150,13 +150,23 @@ def _result(spec: AnalyteSpec, observation: Observation, quantity: Quantity, fac
             age: Age | None) -> LabResult:
     value = float(quantity.value) * factor
     lab_range = _lab_range(spec, observation.referenceRange or (), quantity, factor)
-    if lab_range is not None:
-        origin = "reporting lab"
-    else:
-        default = spec.default_range(age)
+    default = spec.default_range(age)
+    if lab_range is None:
         low, high = spec.to_canonical(default.low), spec.to_canonical(default.high)
         lab_range = _Range(low, high, f"{default.low.value:g}-{default.high.value:g} {default.low.unit}")
         origin = f"default: {default.source}"
+    elif lab_range.low is None or lab_range.high is None:
+        # A one-sided range ("<= 145") says nothing about the other side: that limit comes from the default, so
+        # a low value is still judged against a low limit.
+        missing = "low" if lab_range.low is None else "high"
+        lab_range = _Range(
+            lab_range.low if lab_range.low is not None else spec.to_canonical(default.low),
+            lab_range.high if lab_range.high is not None else spec.to_canonical(default.high),
+            lab_range.as_sent,
+        )
+        origin = f"reporting lab; {missing} limit from default: {default.source}"
+    else:
+        origin = "reporting lab"
     return LabResult(
         analyte=spec.analyte,
         label=code_label(observation, spec.label),

@@ -224,3 +224,19 @@ def test_results_with_non_string_status_or_id_are_left_out_without_crashing(know
     evaluation = knowledge.evaluate_patient_view(chart(twitching(), good, hostile), today=date(2026, 11, 25))
     card = next(card for card in evaluation.cards if card.rule_id == "electrolyte.magnesium.low")
     assert "1.1 mg/dL" in card.detail and "0.9 mg/dL" not in card.detail
+
+
+def test_a_range_with_only_a_high_limit_keeps_the_default_low_limit() -> None:
+    # Sodium 133 with the lab's "<= 145" only: still below the default 135, so mild, and the card says which
+    # limit came from where.
+    result = _latest(Analyte.SODIUM, lab("2951-2", 133, "mmol/L", high=145))
+    assert result.severity is Severity.MILD and (result.low, result.high) == (135, 145)
+    assert "high" not in result.range_origin.split(";")[0] and "low limit from default" in result.range_origin
+
+
+def test_a_range_with_only_a_low_limit_keeps_the_default_high_limit() -> None:
+    # Potassium 5.5 with the lab's ">= 3.6" only: above the default upper limit 5.2, so high.
+    result = _latest(Analyte.POTASSIUM, lab("2823-3", 5.5, "mmol/L", low=3.6))
+    assert result.is_high and result.low == 3.6 and "high limit from default" in result.range_origin
+    below = _latest(Analyte.POTASSIUM, lab("2823-3", 3.55, "mmol/L", low=3.6))
+    assert below.severity is Severity.MILD
