@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cds_hooks.app import create_app
-from cds_hooks.settings import Settings
+from cds_hooks.settings import Settings, UnsafeConfiguration
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.security.tokens import SigningKey, bearer, claims, ec_key, pinned_issuer
@@ -118,7 +118,8 @@ def test_bad_input_is_still_authenticated_first(client: TestClient) -> None:
     assert response.status_code == 401
 
 
-def test_production_without_trusted_issuers_refuses_every_token(tmp_path: Path, es384: SigningKey) -> None:
+def test_production_without_trusted_issuers_refuses_to_start(tmp_path: Path) -> None:
+    """It would look ready while refusing every call: the operator is told at start-up instead."""
     config = Settings(profile="production", public_base_url=BASE, id_hash_secret="test", data_dir=tmp_path)
-    with TestClient(create_app(config)) as client:
-        assert call(client, es384, aud=f"{BASE}/cds-services/order-sign").status_code == 401
+    with pytest.raises(UnsafeConfiguration, match="FTCDS_TRUSTED_ISSUERS is empty"):
+        create_app(config)
