@@ -46,19 +46,24 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
     """Fill a prefetch template's `{{context.x}}` and `{{userXxxId}}` tokens from the hook context.
 
     Each value is percent-encoded whole, so a context value holding `&`, `?`, `#`, `/` or spaces stays one value
-    (one path segment, one parameter) and cannot add query parameters or cut the URL short.
+    (one path segment, one parameter) and cannot add query parameters or cut the URL short; a value of `.` or `..`
+    has its dots encoded too, or `Patient/.` would be normalised into a search of every Patient.
     """
+
+    def encoded(value: str) -> str:
+        text = quote(value, safe="")
+        return text.replace(".", "%2E") if text in (".", "..") else text
 
     def substitute(match: re.Match[str]) -> str:
         token = match.group(1)
         if token.startswith("context."):
             value = context.get(token.removeprefix("context."))
             if isinstance(value, str | int) and not isinstance(value, bool):
-                return quote(str(value), safe="")
+                return encoded(str(value))
         elif token in _USER_TOKENS:
             kind, _, user_id = str(context.get("userId", "")).partition("/")
             if kind == _USER_TOKENS[token] and user_id:
-                return quote(user_id, safe="")
+                return encoded(user_id)
         raise UnresolvedToken(token)
 
     return _TOKEN.sub(substitute, template)

@@ -445,6 +445,8 @@ HOSTILE_IDS = [
     "p1&patient=someone-else",
     "a/../../Patient/other",
     "100%25&x=y",
+    ".",  # a dot-segment: `Patient/.` would be normalised to a search of every Patient
+    "..",
 ]
 
 
