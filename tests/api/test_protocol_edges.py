@@ -213,7 +213,9 @@ def test_lenient_authorization_is_enough_for_a_fallback_fetch(
     assert deviation_logs(caplog) == [["expires_in", "scope", "subject"]]
 
 
-def test_without_the_observations_the_fallback_really_decides_the_cards(client: TestClient, fhir: RecordingFhir) -> None:
+def test_without_the_observations_the_fallback_really_decides_the_cards(
+    client: TestClient, fhir: RecordingFhir
+) -> None:
     # Control for the test above: the same call, the FHIR server holding no observations, gets no magnesium card.
     fhir.chart["observations"] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
     body = request_without("observations", fhirServer=EHR_FHIR, fhirAuthorization={"access_token": TOKEN,
@@ -267,7 +269,9 @@ def allowed_headers(response: httpx.Response) -> set[str]:
     return {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
 
 
-@pytest.mark.parametrize("path", ["/cds-services/patient-view", "/cds-services/order-sign/", "/cds-services/order-select/feedback"])
+@pytest.mark.parametrize(
+    "path", ["/cds-services/patient-view", "/cds-services/order-sign/", "/cds-services/order-select/feedback"]
+)
 def test_preflight_with_tracing_headers_is_200_and_allows_them(client: TestClient, path: str) -> None:
     response = preflight(client, TRACING_HEADERS, path=path)
     assert response.status_code == 200, response.text
@@ -499,7 +503,9 @@ def test_a_real_fhir_server_receives_encoded_queries_and_answers_them(fhir_serve
     queries = {seen["path"].rsplit("/", 1)[-1]: seen["query"] for seen in endpoint.requests()}
     assert queries == {
         "Condition": f"patient={PATIENT_ID}",
-        "MedicationStatement": f"patient={PATIENT_ID}&status=active%2Cintended&_include=MedicationStatement%3Amedication",
+        "MedicationStatement": (
+            f"patient={PATIENT_ID}&status=active%2Cintended&_include=MedicationStatement%3Amedication"
+        ),
     }
 
 
