@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 from cards import ChartData
 from cards.medication_reading import index_products, references_to_fetch
@@ -42,18 +43,27 @@ class UnresolvedToken(ValueError):
 
 
 def render_template(template: str, context: Mapping[str, Any]) -> str:
-    """Fill a prefetch template's `{{context.x}}` and `{{userXxxId}}` tokens from the hook context."""
+    """Fill a prefetch template's `{{context.x}}` and `{{userXxxId}}` tokens from the hook context.
+
+    Each value is percent-encoded whole, so a context value holding `&`, `?`, `#`, `/` or spaces stays one value
+    (one path segment, one parameter) and cannot add query parameters or cut the URL short; a value of `.` or `..`
+    has its dots encoded too, or `Patient/.` would be normalised into a search of every Patient.
+    """
+
+    def encoded(value: str) -> str:
+        text = quote(value, safe="")
+        return text.replace(".", "%2E") if text in (".", "..") else text
 
     def substitute(match: re.Match[str]) -> str:
         token = match.group(1)
         if token.startswith("context."):
             value = context.get(token.removeprefix("context."))
             if isinstance(value, str | int) and not isinstance(value, bool):
-                return str(value)
+                return encoded(str(value))
         elif token in _USER_TOKENS:
             kind, _, user_id = str(context.get("userId", "")).partition("/")
             if kind == _USER_TOKENS[token] and user_id:
-                return user_id
+                return encoded(user_id)
         raise UnresolvedToken(token)
 
     return _TOKEN.sub(substitute, template)

@@ -66,6 +66,18 @@ def test_template_tokens_are_filled_from_context_and_user_id() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "filled"),
+    [("a b&_id=x", "a%20b%26_id%3Dx"), ("x?y#z", "x%3Fy%23z"), ("a/b", "a%2Fb"), (".", "%2E"), ("..", "%2E%2E"),
+     ("...", "..."), ("p-1.v2_~", "p-1.v2_~")],
+)
+def test_template_values_are_percent_encoded_whole(value: str, filled: str) -> None:
+    context = {"patientId": value, "userId": f"Practitioner/{value}"}
+    assert render_template("Condition?patient={{context.patientId}}", context) == f"Condition?patient={filled}"
+    assert render_template("Patient/{{context.patientId}}", context) == f"Patient/{filled}"
+    assert render_template("Practitioner/{{userPractitionerId}}", context) == f"Practitioner/{filled}"
+
+
+@pytest.mark.parametrize(
     "template", ["Practitioner/{{userPatientId}}", "X/{{context.missing}}", "X/{{context.selections}}"]
 )
 def test_template_with_unfillable_token_is_refused(template: str) -> None:
