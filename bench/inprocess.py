@@ -26,6 +26,7 @@ from fhir.resources.R4B.patient import Patient
 from cards import load_knowledge
 from cds_hooks.engine import CdsEngine, HookCall, HookResult
 from cds_hooks.fhir_client import FhirFetcher
+from cds_hooks.outcomes import Stage
 from cds_hooks.settings import Settings
 
 from .measure import Summary, elapsed_ms, percentile, summarize, time_async_calls, time_calls
@@ -85,7 +86,7 @@ class EngineBench:
         call = self.engine.parse(self.service, body)
         parse_ms = elapsed_ms(started)
         result = await self.engine.run(call, base_url=BASE_URL)
-        return {"parse": parse_ms} | {stage: result.timings_ms.get(stage, 0.0) for stage in STAGES[1:]}
+        return {"parse": parse_ms} | {stage: result.timings.ms.get(Stage(stage), 0.0) for stage in STAGES[1:]}
 
     async def baseline(self, body: bytes) -> HookResult:
         call: HookCall = self.engine.parse(self.service, body)

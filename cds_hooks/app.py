@@ -6,12 +6,10 @@ Routes stay thin; the work is in `CdsEngine` (hook calls), `TokenVerifier` (EHR 
 from __future__ import annotations
 
 import gc
+from importlib.metadata import version as package_version
 import logging
-import time
-import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -47,8 +45,9 @@ from .handouts import render_handout_page
 from .head_requests import HeadAsGet
 from .json_limits import parse_json_object
 from .json_response import JsonResponse
-from .metrics import exposition, observe_hook_call
+from .metrics import LabelSets, announce, exposition, observe
 from .models import FeedbackRequest
+from .outcomes import Endpoint, RequestOutcome, Stage
 from .security import TokenVerifier, expected_audience
 from .services import build_services
 from .settings import AuthMode, Settings, TrustedIssuer
@@ -105,7 +104,12 @@ def create_app(
     settings.check_startable()
     knowledge = load_knowledge()
     services = build_services(knowledge)
-    prefetch_keys = frozenset(key.name for service in services.values() for key in service.prefetch)
+    labels = LabelSets(
+        services=frozenset(services),
+        prefetch_keys=frozenset(key.name for service in services.values() for key in service.prefetch),
+        rules=frozenset(rule.rule_id for rule in knowledge.rules()),
+        feedback_details=frozenset({"accepted", "overridden", *settings.suppress_override_days}),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,6 +129,7 @@ def create_app(
             gc.freeze()
             gc.set_threshold(20_000, 50, 100)
             log.info("configuration", extra={"fields": summary(settings)})
+            announce(labels, version=package_version("facial-twitch-cds"), knowledge_version=knowledge.version)
             if settings.auth is AuthMode.off:
                 log.warning("AUTHENTICATION IS OFF: any caller can invoke these services (FTCDS_AUTH=off)")
             try:
@@ -169,6 +174,25 @@ def create_app(
     def base_url(request: Request) -> str:
         return str(settings.public_base_url or request.base_url).rstrip("/")
 
+    @contextmanager
+    def answered(outcome: RequestOutcome, message: str) -> Iterator[None]:
+        """Log and count a request once it is answered; a `CdsError` is recorded here and mapped to HTTP by the
+        one exception handler (anything else stays a 500, answered by `UnexpectedErrors`)."""
+        try:
+            yield
+        except CdsError as error:
+            outcome.status = error.status_code
+            outcome.error = error.reason if isinstance(error, NotAuthenticated) else error.message
+            if isinstance(error, NotAuthenticated):
+                outcome.rejection = error.reason
+            if isinstance(error, PrefetchUnavailable):
+                outcome.fetch_errors = error.fetch_errors
+            raise
+        finally:
+            outcome.finish(outcome.status)
+            log.info(message, extra={"fields": outcome.log_fields()})
+            observe(outcome, labels)
+
     async def authenticate(request: Request) -> None:
         if settings.auth is AuthMode.off:
             return
@@ -184,67 +208,56 @@ def create_app(
     @app.post("/cds-services/{service_id}", summary="Call a CDS service", openapi_extra=openapi.HOOK_CALL)
     @app.post("/cds-services/{service_id}/", include_in_schema=False)
     async def call_service(service_id: str, request: Request) -> Response:
-        started = time.perf_counter()
         engine: CdsEngine = request.app.state.engine
-        fields: dict[str, Any] = {"request_id": str(uuid.uuid4()), "service": service_id}
-        try:
+        outcome = RequestOutcome(Endpoint.HOOK, service_id)
+        with answered(outcome, "hook call"):
             service = engine.service(service_id)
             await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
-            parse_start = time.perf_counter()
-            call = engine.parse(service, body)
-            fields["parse_ms"] = round((time.perf_counter() - parse_start) * 1000, 3)
-            fields["hookInstance"] = call.request.hookInstance
-            result = await engine.run(call, base_url=base_url(request), started=started)
-            serialize_start = time.perf_counter()
-            response = JsonResponse(result.response.model_dump(exclude_none=True))
-            fields["serialize_ms"] = round((time.perf_counter() - serialize_start) * 1000, 3)
-            fields.update({f"{stage}_ms": ms for stage, ms in result.timings_ms.items()})
-            fields.update(
-                status=200,
-                cards=len(result.rule_ids),
-                rules=result.rule_ids,
-                prefetch=result.prefetch.sources,
-                suppressed_rules=result.held_back,
-                skipped_resources=dict(result.evaluation.skipped_resources),
-                fetch_errors=result.prefetch.fetch_errors,
-            )
+            with outcome.timings.measure(Stage.PARSE):
+                call = engine.parse(service, body)
+            outcome.hook_instance = call.request.hookInstance
+            result = await engine.run(call, base_url=base_url(request), started=outcome.started)
+            outcome.timings.ms.update(result.timings.ms)
+            with outcome.timings.measure(Stage.SERIALIZE):
+                response = JsonResponse(result.response.model_dump(exclude_none=True))
+            outcome.rules = result.rule_ids
+            outcome.suppressed_rules = result.held_back
+            outcome.prefetch = result.prefetch.sources
+            outcome.truncated_keys = result.prefetch.truncated
+            outcome.skipped_resources = result.evaluation.skipped_resources
+            outcome.fetch_errors = result.prefetch.fetch_errors
+            outcome.status = 200
             return response
-        except CdsError as error:
-            fields["status"] = error.status_code
-            fields["error"] = error.reason if isinstance(error, NotAuthenticated) else error.message
-            if isinstance(error, PrefetchUnavailable):
-                fields["fetch_errors"] = error.fetch_errors
-            return _error_response(error)
-        finally:
-            fields["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            log.info("hook call", extra={"fields": fields})
-            observe_hook_call(fields, services, prefetch_keys)
 
     @app.post("/cds-services/{service_id}/feedback", summary="Feedback on cards", openapi_extra=openapi.FEEDBACK)
     @app.post("/cds-services/{service_id}/feedback/", include_in_schema=False)
     async def feedback(service_id: str, request: Request) -> Response:
         engine: CdsEngine = request.app.state.engine
-        engine.service(service_id)
-        await authenticate(request)
-        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
-        document = parse_json_object(
-            body, max_depth=settings.max_json_depth, max_string_chars=settings.max_json_string_chars
-        )
-        items = document.get("feedback")
-        if isinstance(items, list) and len(items) > settings.feedback_max_items:
-            # Counted before validation: 25,000 items would cost seconds to validate and to write.
-            raise PayloadTooLarge(
-                f"feedback holds {len(items)} items; send at most {settings.feedback_max_items} per request"
+        outcome = RequestOutcome(Endpoint.FEEDBACK, service_id)
+        with answered(outcome, "feedback"):
+            engine.service(service_id)
+            await authenticate(request)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
+            document = parse_json_object(
+                body, max_depth=settings.max_json_depth, max_string_chars=settings.max_json_string_chars
             )
-        try:
-            parsed = FeedbackRequest.model_validate(document)
-        except ValidationError as exc:
-            raise BadRequest("invalid feedback", details=validation_messages(exc)) from None
-        results = await request.app.state.loop.save_feedback(service_id, parsed)
-        statuses = Counter(result.status for result in results)
-        log.info("feedback", extra={"fields": {"service": service_id, "items": len(parsed.feedback), **statuses}})
-        return JsonResponse({"feedback": [{"card": r.card_uuid, "status": r.status} for r in results]})
+            items = document.get("feedback")
+            if isinstance(items, list) and len(items) > settings.feedback_max_items:
+                # Counted before validation: 25,000 items would cost seconds to validate and to write.
+                raise PayloadTooLarge(
+                    f"feedback holds {len(items)} items; send at most {settings.feedback_max_items} per request"
+                )
+            try:
+                parsed = FeedbackRequest.model_validate(document)
+            except ValidationError as exc:
+                raise BadRequest("invalid feedback", details=validation_messages(exc)) from None
+            results = await request.app.state.loop.save_feedback(service_id, parsed)
+            for item, result in zip(parsed.feedback, results, strict=True):
+                reason = item.overrideReason.reason if item.overrideReason else None
+                outcome.feedback[(result.status, reason.code if reason else item.outcome)] += 1
+            outcome.status = 200
+            return JsonResponse({"feedback": [{"card": r.card_uuid, "status": r.status} for r in results]})
 
     @app.get(
         "/handouts/{topic}",

@@ -11,7 +11,6 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +24,7 @@ from .feedback_loop import FeedbackLoop
 from .fhir_client import FhirFetcher
 from .json_limits import parse_json_object
 from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, HookRequest, PatientContext
+from .outcomes import Stage, Timings
 from .prefetch import ResolvedPrefetch, resolve_prefetch
 from .response import render_card
 from .services import CdsService, build_services
@@ -60,16 +60,7 @@ class HookResult:
     held_back: list[str]
     prefetch: ResolvedPrefetch
     evaluation: Evaluation
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-@contextmanager
-def _timed(timings: dict[str, float], stage: str):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[stage] = round((time.perf_counter() - start) * 1000, 3)
+    timings: Timings = field(default_factory=Timings)
 
 
 def _draft_order_entries(context: PatientContext) -> list[Any]:
@@ -144,8 +135,8 @@ class CdsEngine:
 
     async def run(self, call: HookCall, *, base_url: str, started: float | None = None) -> HookResult:
         """Evaluate a parsed call; `started` (a `time.perf_counter()` value) is when the request arrived."""
-        timings: dict[str, float] = {}
-        with _timed(timings, "prefetch"):
+        timings = Timings()
+        with timings.measure(Stage.PREFETCH):
             resolved = await resolve_prefetch(
                 call.request,
                 call.service.prefetch,
@@ -153,15 +144,15 @@ class CdsEngine:
                 timeout_s=self.fetch_timeout(started if started is not None else time.perf_counter()),
                 max_entries=self.settings.fetch_max_entries,
             )
-        with _timed(timings, "evaluate"):
+        with timings.measure(Stage.EVALUATE):
             evaluation = self._evaluate(call, resolved)
         drafts, held_back = evaluation.cards, []
         if self.loop is not None:
             patient_key = self.loop.key(call.context.patientId)
-            with _timed(timings, "suppress"):
+            with timings.measure(Stage.SUPPRESS):
                 screened = await self.loop.screen(patient_key, drafts)
             drafts, held_back = screened.shown, screened.held_back
-        with _timed(timings, "render"):
+        with timings.measure(Stage.RENDER):
             rendered = [
                 (draft, render_card(draft, knowledge_version=self.knowledge.version, base_url=base_url))
                 for draft in drafts
@@ -181,7 +172,7 @@ class CdsEngine:
             held_back=held_back,
             prefetch=resolved,
             evaluation=evaluation,
-            timings_ms=timings,
+            timings=timings,
         )
 
     def _evaluate(self, call: HookCall, resolved: ResolvedPrefetch) -> Evaluation:

@@ -14,19 +14,23 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, get_args
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
 )
 
 from .fhir_client import FETCH_FAILURES
+from .outcomes import Endpoint, RequestOutcome, Stage
 from .security import Rejection
+from .store.records import FeedbackStatus
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 READ_RESOURCE_TYPES = frozenset(
@@ -44,7 +48,7 @@ REQUEST_SECONDS = Histogram(
 )
 STAGE_SECONDS = Histogram(
     "ftcds_stage_seconds",
-    "Time per stage of a hook call (parse, prefetch, evaluate, render, serialize).",
+    "Time per stage of a hook call (parse, prefetch, evaluate, suppress, render, serialize).",
     ["service", "stage"],
     buckets=_LATENCY_BUCKETS,
 )
@@ -57,6 +61,18 @@ JWT_REJECTIONS = Counter("ftcds_jwt_rejections_total", "Refused EHR tokens, by r
 SKIPPED_RESOURCES = Counter(
     "ftcds_skipped_resources_total", "FHIR resources skipped as unusable, by resource type.", ["resource_type"]
 )
+TRUNCATED_PREFETCH = Counter(
+    "ftcds_prefetch_truncated_total", "Fetched prefetch data cut at a page or entry limit, by key.", ["key"]
+)
+FEEDBACK_ITEMS = Counter(
+    "ftcds_feedback_items_total",
+    "Feedback items by what became of them (stored, duplicate, unknown-card) and outcome or override reason.",
+    ["service", "status", "detail"],
+)
+BUILD_INFO = Gauge(
+    "ftcds_build_info", "Always 1: the running version and knowledge version.", ["version", "knowledge_version"],
+    multiprocess_mode="liveall",
+)
 
 
 def exposition() -> tuple[bytes, str]:
@@ -68,10 +84,10 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-_STAGES = ("parse", "prefetch", "evaluate", "render", "serialize")
 OTHER = "other"
 _HTTP_STATUS = re.compile(r"http ([1-5])\d\d")
 _REJECTIONS = frozenset(reason.value for reason in Rejection)
+FEEDBACK_STATUSES = frozenset(get_args(FeedbackStatus))
 
 
 def _closed(value: Any, allowed: Collection[str]) -> str:
@@ -89,24 +105,56 @@ def _rejection(reason: Any) -> str:
     return _closed(reason.partition(":")[0] if isinstance(reason, str) else reason, _REJECTIONS)
 
 
-def observe_hook_call(fields: dict[str, Any], services: Collection[str], prefetch_keys: Collection[str]) -> None:
-    """Count one hook call from its request-log fields (the log and the metrics can never disagree).
+@dataclass(frozen=True)
+class LabelSets:
+    """The closed sets labels may take, known at start-up: every series can then exist from the first scrape."""
 
-    `services` and `prefetch_keys` are the closed sets the service and key labels may take.
-    """
-    service = _closed(fields.get("service"), services)
-    status = str(int(fields.get("status", 500)))
-    REQUEST_SECONDS.labels(service, "hook", status).observe(fields.get("total_ms", 0.0) / 1000)
-    for stage in _STAGES:
-        if f"{stage}_ms" in fields:
-            STAGE_SECONDS.labels(service, stage).observe(fields[f"{stage}_ms"] / 1000)
-    for rule in fields.get("rules", ()):
-        CARDS_ISSUED.labels(service, rule).inc()
-    for rule in fields.get("suppressed_rules", ()):
-        CARDS_SUPPRESSED.labels(service, rule).inc()
-    for resource_type, count in fields.get("skipped_resources", {}).items():
+    services: frozenset[str]
+    prefetch_keys: frozenset[str]
+    rules: frozenset[str]
+    feedback_details: frozenset[str]  # "accepted" and the known override reason codes
+
+
+def announce(labels: LabelSets, *, version: str, knowledge_version: str) -> None:
+    """Create every series with a value of zero, so dashboards and alerts see them before the first request."""
+    BUILD_INFO.labels(version, knowledge_version).set(1)
+    for service in labels.services:
+        REQUEST_SECONDS.labels(service, Endpoint.HOOK.value, "200")
+        REQUEST_SECONDS.labels(service, Endpoint.FEEDBACK.value, "200")
+        for stage in Stage:
+            STAGE_SECONDS.labels(service, stage.value)
+        for rule in labels.rules:
+            CARDS_ISSUED.labels(service, rule)
+            CARDS_SUPPRESSED.labels(service, rule)
+        for status in FEEDBACK_STATUSES:
+            for detail in labels.feedback_details:
+                FEEDBACK_ITEMS.labels(service, status, detail)
+    for key in labels.prefetch_keys:
+        for reason in sorted(FETCH_FAILURES):
+            FETCH_ERRORS.labels(key, reason)
+        TRUNCATED_PREFETCH.labels(key)
+    for reason in _REJECTIONS:
+        JWT_REJECTIONS.labels(reason)
+
+
+def observe(outcome: RequestOutcome, labels: LabelSets) -> None:
+    """Count one answered request from its outcome record."""
+    service = _closed(outcome.service, labels.services)
+    REQUEST_SECONDS.labels(service, outcome.endpoint.value, str(outcome.status)).observe(outcome.total_ms / 1000)
+    for stage, ms in outcome.timings.ms.items():
+        STAGE_SECONDS.labels(service, stage.value).observe(ms / 1000)
+    for rule in outcome.rules:
+        CARDS_ISSUED.labels(service, _closed(rule, labels.rules)).inc()
+    for rule in outcome.suppressed_rules:
+        CARDS_SUPPRESSED.labels(service, _closed(rule, labels.rules)).inc()
+    for resource_type, count in outcome.skipped_resources.items():
         SKIPPED_RESOURCES.labels(_closed(resource_type, READ_RESOURCE_TYPES)).inc(count)
-    for key, reason in fields.get("fetch_errors", {}).items():
-        FETCH_ERRORS.labels(_closed(key, prefetch_keys), _fetch_reason(reason)).inc()
-    if status == "401":
-        JWT_REJECTIONS.labels(_rejection(fields.get("error"))).inc()
+    for key, reason in outcome.fetch_errors.items():
+        FETCH_ERRORS.labels(_closed(key, labels.prefetch_keys), _fetch_reason(reason)).inc()
+    for key in outcome.truncated_keys:
+        TRUNCATED_PREFETCH.labels(_closed(key, labels.prefetch_keys)).inc()
+    for (status, detail), count in outcome.feedback.items():
+        FEEDBACK_ITEMS.labels(service, _closed(status, FEEDBACK_STATUSES),
+                              _closed(detail, labels.feedback_details)).inc(count)
+    if outcome.rejection is not None:
+        JWT_REJECTIONS.labels(_rejection(outcome.rejection)).inc()

@@ -1,0 +1,121 @@
+"""Logs and metrics come from one outcome record per request: hook calls and feedback alike, every timed stage
+(suppress included), and every series visible from the first scrape."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cards import load_knowledge
+from cds_hooks.app import create_app
+from cds_hooks.outcomes import Endpoint, RequestOutcome, Stage
+from cds_hooks.settings import Settings
+from tests.api.test_feedback_loop_api import MAGNESIUM_RULE, TODAY, override, patient_view
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path)
+    with TestClient(create_app(settings, today=TODAY)) as test_client:
+        yield test_client
+
+
+def metric(client: TestClient, name: str, **labels: str) -> float:
+    """One sample's value from /metrics (0 when the series is absent, which the first-scrape test rules out)."""
+    text = client.get("/metrics").text
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.fullmatch(rf"{re.escape(name)}\{{(.*)\}} (\S+)", line)
+        if match and ",".join(sorted(match.group(1).split(","))) == wanted:
+            return float(match.group(2))
+    return 0.0
+
+
+def logged(caplog: pytest.LogCaptureFixture, message: str) -> dict[str, Any]:
+    [record] = [r for r in caplog.records if r.getMessage() == message]
+    return record.fields  # type: ignore[attr-defined]
+
+
+def test_every_series_exists_from_the_first_scrape(client: TestClient) -> None:
+    """Present on the first scrape (at 0 in a fresh process; this test process may have counted some already)."""
+    series = {line.rsplit(" ", 1)[0] for line in client.get("/metrics").text.splitlines() if not line.startswith("#")}
+    knowledge = load_knowledge()
+    assert (f'ftcds_build_info{{knowledge_version="{knowledge.version}",'
+            f'version="{version("facial-twitch-cds")}"}}') in series
+    for stage in Stage:
+        assert f'ftcds_stage_seconds_count{{service="patient-view",stage="{stage.value}"}}' in series
+    for rule in knowledge.rules():
+        assert f'ftcds_cards_issued_total{{rule="{rule.rule_id}",service="order-sign"}}' in series
+    for status in ("stored", "duplicate", "unknown-card"):
+        assert f'ftcds_feedback_items_total{{detail="accepted",service="patient-view",status="{status}"}}' in series
+    assert 'ftcds_jwt_rejections_total{reason="audience mismatch"}' in series
+    assert 'ftcds_prefetch_truncated_total{key="observations"}' in series
+
+
+def test_a_hook_call_logs_and_counts_every_stage_including_suppress(client, caplog) -> None:
+    before = {stage: metric(client, "ftcds_stage_seconds_count", service="patient-view", stage=stage.value)
+              for stage in Stage}
+    with caplog.at_level(logging.INFO, logger="cds_hooks.request"):
+        response = client.post("/cds-services/patient-view", json=patient_view("obs-1"))
+    assert response.status_code == 200
+    fields = logged(caplog, "hook call")
+    assert fields["endpoint"] == "hook" and fields["status"] == 200 and len(fields["request_id"]) == 36
+    for stage in Stage:
+        assert fields[f"{stage.value}_ms"] >= 0
+        count = metric(client, "ftcds_stage_seconds_count", service="patient-view", stage=stage.value)
+        assert count == before[stage] + 1, stage
+    assert fields["total_ms"] >= fields["evaluate_ms"]
+
+
+def test_feedback_gets_a_request_id_latency_and_outcome_metrics(client, caplog) -> None:
+    card = next(c for c in client.post("/cds-services/patient-view", json=patient_view("fb-1")).json()["cards"]
+                if c["source"]["topic"]["code"] == MAGNESIUM_RULE)
+    item = override(card, "patient-declined")
+    unknown = {**override(card, "not-relevant"), "card": "00000000-0000-4000-8000-000000000000"}
+    stored = {"service": "patient-view", "status": "stored", "detail": "patient-declined"}
+    before_stored = metric(client, "ftcds_feedback_items_total", **stored)
+    before_requests = metric(client, "ftcds_request_seconds_count", service="patient-view", endpoint="feedback",
+                             status="200")
+    with caplog.at_level(logging.INFO, logger="cds_hooks.request"):
+        client.post("/cds-services/patient-view/feedback", json={"feedback": [item, item, unknown]})
+    fields = logged(caplog, "feedback")
+    assert fields["endpoint"] == "feedback" and fields["status"] == 200 and len(fields["request_id"]) == 36
+    assert fields["feedback"] == {"duplicate:patient-declined": 1, "stored:patient-declined": 1,
+                                  "unknown-card:not-relevant": 1}
+    assert fields["total_ms"] > 0
+    assert metric(client, "ftcds_feedback_items_total", **stored) == before_stored + 1
+    assert metric(client, "ftcds_feedback_items_total", service="patient-view", status="duplicate",
+                  detail="patient-declined") >= 1
+    assert metric(client, "ftcds_request_seconds_count", service="patient-view", endpoint="feedback",
+                  status="200") == before_requests + 1
+
+
+def test_a_refused_feedback_is_logged_and_counted_with_its_status(client, caplog) -> None:
+    before = metric(client, "ftcds_request_seconds_count", service="patient-view", endpoint="feedback",
+                    status="400")
+    with caplog.at_level(logging.INFO, logger="cds_hooks.request"):
+        response = client.post("/cds-services/patient-view/feedback", json={"feedback": [{"card": 1}]})
+    assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
+    assert logged(caplog, "feedback")["status"] == 400
+    assert metric(client, "ftcds_request_seconds_count", service="patient-view", endpoint="feedback",
+                  status="400") == before + 1
+
+
+def test_an_unknown_service_is_counted_as_other_not_as_a_new_label(client) -> None:
+    client.post("/cds-services/made-up-service-1234", json={})
+    assert "made-up-service-1234" not in client.get("/metrics").text
+    assert metric(client, "ftcds_request_seconds_count", service="other", endpoint="hook", status="404") >= 1
+
+
+def test_truncated_prefetch_keys_are_in_the_log_line() -> None:
+    outcome = RequestOutcome(Endpoint.HOOK, "patient-view", truncated_keys=["observations"])
+    outcome.finish(200)
+    assert outcome.log_fields()["truncated_prefetch_keys"] == ["observations"]
+    assert "truncated_prefetch_keys" not in RequestOutcome(Endpoint.HOOK, "patient-view", status=200).log_fields()
