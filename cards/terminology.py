@@ -85,14 +85,6 @@ class Concept(StrEnum):
     BOTULINUM_TOXIN = "medication-botulinum-toxin"
 
 
-TWITCHING_KINDS = (
-    Concept.FACIAL_MYOKYMIA,
-    Concept.HEMIFACIAL_SPASM,
-    Concept.BLEPHAROSPASM,
-    Concept.FACIAL_SPASM,
-    Concept.TIC,
-    Concept.EYELID_TWITCHING,
-)
 
 
 _NOTHING: frozenset[Concept] = frozenset()

@@ -220,7 +220,8 @@ ANALYTES: Mapping[Analyte, AnalyteSpec] = MappingProxyType(
             # stands in and the card says so.
             default_ranges=(
                 DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), AgeFrom(),
-                             "adult default: no interval is established under 1 y (Mayo Clinic Laboratories)", paediatric=True),
+                             "adult default: no interval is established under 1 y (Mayo Clinic Laboratories)",
+                             paediatric=True),
                 DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), AgeFrom(years=1),
                              "paediatric default from 1 y, Mayo Clinic Laboratories", paediatric=True),
                 DefaultRange(Amount(135, "mmol/L"), Amount(145, "mmol/L"), ADULT,

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .dashboard import render_dashboard
+from .errors import BadRequest, Detail, Forbidden, NotAuthenticated
 from .settings import Settings
 from .store import Analytics, Counts, Store
 
@@ -57,24 +58,25 @@ def _admin_guard(settings: Settings) -> Callable[[HTTPAuthorizationCredentials |
         if not expected:
             if settings.is_development:
                 return
-            raise HTTPException(403, "analytics are disabled in production until FTCDS_ADMIN_TOKEN is set")
+            raise Forbidden("analytics are disabled in production until FTCDS_ADMIN_TOKEN is set")
         given = credentials.credentials.encode() if credentials and credentials.scheme.lower() == "bearer" else b""
         if not hmac.compare_digest(given, expected):
-            raise HTTPException(401, "admin bearer token required", headers={"WWW-Authenticate": "Bearer"})
+            raise NotAuthenticated("admin bearer token required")
 
     return guard
 
 
 def _load(store: Store, start: date | None, end: date | None, service: str | None) -> Analytics:
     """Analytics for the requested days; by default the last 30 days up to today (UTC)."""
-    end = end or datetime.now(UTC).date()
+    end = end or store.now().date()
     if not date.min + timedelta(days=DEFAULT_DAYS) <= end < date.max:
-        raise HTTPException(400, "end is out of range")  # the date arithmetic below and in the store would overflow
+        # The date arithmetic below and in the store would overflow.
+        raise BadRequest("end is out of range", details=[Detail("out of range", "end")])
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise HTTPException(400, "start must not be after end")
+        raise BadRequest("start must not be after end", details=[Detail("after end", "start")])
     if (end - start).days >= MAX_DAYS:
-        raise HTTPException(400, f"at most {MAX_DAYS} days at a time")
+        raise BadRequest(f"at most {MAX_DAYS} days at a time")
     return store.analytics(start, end, service or None)
 
 

@@ -34,24 +34,24 @@ from .engine import CdsEngine, validation_messages
 from .errors import (
     BadRequest,
     CdsError,
+    Detail,
     NotAuthenticated,
     PayloadTooLarge,
     PrefetchUnavailable,
     RequestTimeout,
 )
 from .feedback_loop import FeedbackLoop, id_hash_secret, suppression_policy
-from .fhir_client import FhirFetcher
 from .handouts import render_handout_page
 from .head_requests import HeadAsGet
 from .json_limits import parse_json_object
 from .json_response import JsonResponse
 from .metrics import LabelSets, announce, exposition, observe
-from .models import FeedbackRequest
+from .models import FeedbackRequest, Hook
 from .outcomes import Endpoint, RequestOutcome, Stage
 from .security import TokenVerifier, expected_audience
-from .services import build_services
 from .settings import AuthMode, Settings, TrustedIssuer
 from .store import IssuedCardRecorder, Store
+from .store.store import utc_now
 from .unexpected_errors import UnexpectedErrors
 
 log = logging.getLogger("cds_hooks.request")
@@ -84,6 +84,23 @@ def _error_response(error: CdsError) -> Response:
     return JsonResponse(error.operation_outcome(), status_code=error.status_code, headers=headers)
 
 
+def answer_errors(app: FastAPI) -> None:
+    """The one place errors become HTTP: every `CdsError` and FastAPI's own request validation, as an
+    OperationOutcome (a bare 401 for authentication)."""
+
+    async def cds_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, CdsError)
+        return _error_response(error)
+
+    async def validation_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        details = [Detail(e["msg"], ".".join(map(str, e["loc"]))) for e in error.errors()]
+        return _error_response(BadRequest("invalid request", details=details))
+
+    app.add_exception_handler(CdsError, cds_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+
 def trusting_the_development_issuer(settings: Settings) -> Settings:
     """Development with the default issuers also trusts the local issuer `facial-twitch-cds token` signs for."""
     if not settings.issuers_from_profile or any(issuer.iss == DEV_ISSUER for issuer in settings.trusted_issuers):
@@ -103,24 +120,24 @@ def create_app(
     settings = trusting_the_development_issuer(settings or Settings())
     settings.check_startable()
     knowledge = load_knowledge()
-    services = build_services(knowledge)
-    labels = LabelSets(
-        services=frozenset(services),
-        prefetch_keys=frozenset(key.name for service in services.values() for key in service.prefetch),
-        rules=frozenset(rule.rule_id for rule in knowledge.rules()),
-        feedback_details=frozenset({"accepted", "overridden", *settings.suppress_override_days}),
-    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings))
+        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings), clock=clock or utc_now)
         await run_in_threadpool(store.upgrade)
-        loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version, clock)
+        loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version)
         async with httpx.AsyncClient(follow_redirects=False) as http:
-            fetcher = FhirFetcher.from_settings(http, settings)
+            engine = CdsEngine.create(settings, knowledge, http, today=today, loop=loop)
             app.state.store = store
             app.state.loop = loop
-            app.state.engine = CdsEngine(settings, knowledge, fetcher, today=today, loop=loop)
+            app.state.engine = engine
+            app.state.labels = LabelSets(  # the closed label sets, from what this process serves
+                services=frozenset(engine.services),
+                prefetch_keys=frozenset(key.name for service in engine.services.values()
+                                        for key in service.prefetch),
+                rules=frozenset(rule.rule_id for rule in knowledge.rules()),
+                feedback_details=frozenset({"accepted", "overridden", *settings.suppress_override_days}),
+            )
             app.state.verifier = TokenVerifier(settings, store)
             # Everything loaded so far lives as long as the process: keep the collector from walking it again,
             # and from running every few hundred allocations while a large body is parsed (bench: large-chart
@@ -129,7 +146,8 @@ def create_app(
             gc.freeze()
             gc.set_threshold(20_000, 50, 100)
             log.info("configuration", extra={"fields": summary(settings)})
-            announce(labels, version=package_version("facial-twitch-cds"), knowledge_version=knowledge.version)
+            announce(app.state.labels, version=package_version("facial-twitch-cds"),
+                     knowledge_version=knowledge.version)
             if settings.auth is AuthMode.off:
                 log.warning("AUTHENTICATION IS OFF: any caller can invoke these services (FTCDS_AUTH=off)")
             try:
@@ -158,14 +176,7 @@ def create_app(
         max_age=600,
     )
 
-    @app.exception_handler(CdsError)
-    async def _cds_error(request: Request, error: CdsError) -> Response:
-        return _error_response(error)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, error: RequestValidationError) -> Response:
-        details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-        return _error_response(BadRequest("invalid request", details=details))
+    answer_errors(app)
 
     def public_url(request: Request) -> str:
         public_base = str(settings.public_base_url) if settings.public_base_url else None
@@ -191,7 +202,7 @@ def create_app(
         finally:
             outcome.finish(outcome.status)
             log.info(message, extra={"fields": outcome.log_fields()})
-            observe(outcome, labels)
+            observe(outcome, app.state.labels)
 
     async def authenticate(request: Request) -> None:
         if settings.auth is AuthMode.off:
@@ -292,6 +303,6 @@ def create_app(
         return Response(body, media_type=content_type)
 
     app.include_router(admin_router(lambda: app.state.store, settings), responses=openapi.ADMIN_RESPONSES)
-    openapi.describe_wire(app, services.keys())
+    openapi.describe_wire(app, [hook.value for hook in Hook])  # service ids are the hook names
 
     return app

@@ -22,7 +22,6 @@ from .configuration import ConfigurationError, load_settings
 from .dev_token import mint
 from .engine import CdsEngine, HookResult
 from .errors import CdsError
-from .fhir_client import FhirFetcher
 from .logs import configure_logging
 from .metrics import MULTIPROCESS_ENV
 from .models import Card
@@ -35,7 +34,7 @@ _INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
 
 
 def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
-    return CdsEngine(settings, load_knowledge(), FhirFetcher.from_settings(http, settings), today=today)
+    return CdsEngine.create(settings, load_knowledge(), http, today=today)
 
 
 def _settings(*, serving: bool = False) -> Settings:

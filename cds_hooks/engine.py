@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import httpx
 from pydantic import ValidationError
 
 from cards import Evaluation, Knowledge, OrderContext
 
-from .errors import BadRequest, PayloadTooLarge, UnknownService
-from .feedback_loop import FeedbackLoop
+from .errors import BadRequest, Detail, PayloadTooLarge, UnknownService
+from .feedback_loop import FeedbackLoop, NoFeedback
 from .fhir_client import FhirFetcher
 from .json_limits import parse_json_object
-from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, HookRequest, PatientContext
+from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, Hook, HookRequest, PatientContext
 from .outcomes import Stage, Timings
 from .prefetch import ResolvedPrefetch, resolve_prefetch
 from .response import render_card
@@ -35,13 +36,14 @@ log = logging.getLogger(__name__)
 _HEADER_SAFE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
-def validation_messages(error: ValidationError, prefix: str = "") -> list[str]:
-    """Pydantic errors as short, safe sentences naming the field (input values are never echoed)."""
-    messages = []
+def validation_messages(error: ValidationError, prefix: str = "") -> list[Detail]:
+    """Pydantic errors as short, safe sentences, each with the path of its field as the issue's `expression`
+    (input values are never echoed)."""
+    details = []
     for item in error.errors(include_input=False, include_url=False):
         location = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-        messages.append(f"{location or 'body'}: {item['msg']}")
-    return messages
+        details.append(Detail(item["msg"], location or None))
+    return details
 
 
 @dataclass
@@ -80,19 +82,32 @@ class CdsEngine:
         knowledge: Knowledge,
         fetcher: FhirFetcher,
         today: Callable[[], date] | date | None = None,
-        loop: FeedbackLoop | None = None,
+        loop: FeedbackLoop | NoFeedback | None = None,
     ) -> None:
         """`today` pins the clinical "today" (a date, or a callable for tests); by default the real date.
 
         Without a feedback `loop` (the CLI) nothing is suppressed or recorded.
         """
         self.settings = settings
-        self.loop = loop
+        self.loop = loop or NoFeedback()
         self.knowledge = knowledge
         self.fetcher = fetcher
         self.today: Callable[[], date] = (lambda: today) if isinstance(today, date) else today or date.today
         self.services = build_services(knowledge)
         self._discovery = DiscoveryResponse(services=[s.definition() for s in self.services.values()])
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        knowledge: Knowledge,
+        http: httpx.AsyncClient,
+        *,
+        today: Callable[[], date] | date | None = None,
+        loop: FeedbackLoop | None = None,
+    ) -> CdsEngine:
+        """The engine with its FHIR fetcher on `http`: the one way the server and the CLI build it."""
+        return cls(settings, knowledge, FhirFetcher.from_settings(http, settings), today=today, loop=loop)
 
     def discovery(self) -> DiscoveryResponse:
         return self._discovery
@@ -146,26 +161,23 @@ class CdsEngine:
             )
         with timings.measure(Stage.EVALUATE):
             evaluation = self._evaluate(call, resolved)
-        drafts, held_back = evaluation.cards, []
-        if self.loop is not None:
-            patient_key = self.loop.key(call.context.patientId)
-            with timings.measure(Stage.SUPPRESS):
-                screened = await self.loop.screen(patient_key, drafts)
-            drafts, held_back = screened.shown, screened.held_back
+        patient_key = self.loop.key(call.context.patientId)
+        with timings.measure(Stage.SUPPRESS):
+            screened = await self.loop.screen(patient_key, evaluation.cards)
+        drafts, held_back = screened.shown, screened.held_back
         with timings.measure(Stage.RENDER):
             rendered = [
                 (draft, render_card(draft, knowledge_version=self.knowledge.version, base_url=base_url))
                 for draft in drafts
             ]
-        if self.loop is not None:
-            self.loop.remember(
-                service_id=call.service.id,
-                hook_instance=call.request.hookInstance,
-                patient_key=patient_key,
-                user_key=self.loop.key(call.context.userId),
-                cards=rendered,
-                held_back=held_back,
-            )
+        self.loop.remember(
+            service_id=call.service.id,
+            hook_instance=call.request.hookInstance,
+            patient_key=patient_key,
+            user_key=self.loop.key(call.context.userId),
+            cards=rendered,
+            held_back=held_back,
+        )
         return HookResult(
             response=CardsResponse(cards=[card for _, card in rendered]),
             rule_ids=[draft.rule_id for draft in drafts],
@@ -178,7 +190,7 @@ class CdsEngine:
     def _evaluate(self, call: HookCall, resolved: ResolvedPrefetch) -> Evaluation:
         today = self.today()
         recency = self.settings.lab_recency_days
-        if call.service.hook == "patient-view":
+        if call.service.hook is Hook.PATIENT_VIEW:
             return self.knowledge.evaluate_patient_view(resolved.chart, today=today, lab_recency_days=recency)
         orders = OrderContext(
             draft_orders=_draft_orders(call.context),

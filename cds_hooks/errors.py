@@ -6,7 +6,23 @@ Messages must be safe to show the caller: never a token, never patient data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One more problem in an error: a message and, for a field, its path (FHIRPath-like, e.g. `context.patientId`),
+    answered as the issue's `expression`."""
+
+    message: str
+    expression: str | None = None
+
+    def issue(self, code: str) -> dict[str, Any]:
+        issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": self.message}
+        if self.expression:
+            issue["expression"] = [self.expression]
+        return issue
 
 
 class CdsError(Exception):
@@ -16,15 +32,14 @@ class CdsError(Exception):
     issue_code: str = "invalid"  # http://hl7.org/fhir/issue-type
     retry_after_seconds: int | None = None  # sent as `Retry-After` when the caller should simply try again
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+    def __init__(self, message: str, *, details: list[Detail] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
 
     def operation_outcome(self) -> dict[str, Any]:
         """The error as a FHIR OperationOutcome (CDS Hooks 3.0-ballot recommends this shape for non-2xx)."""
-        issues = [{"severity": "error", "code": self.issue_code, "diagnostics": self.message}]
-        issues += [{"severity": "error", "code": self.issue_code, "diagnostics": d} for d in self.details]
+        issues = [Detail(self.message).issue(self.issue_code), *(d.issue(self.issue_code) for d in self.details)]
         return {"resourceType": "OperationOutcome", "issue": issues}
 
 
@@ -42,6 +57,13 @@ class RequestTimeout(CdsError):
 
     status_code = 408
     issue_code = "timeout"
+
+
+class Forbidden(CdsError):
+    """Authenticated or not, this caller may not have it (an admin page with no admin token configured)."""
+
+    status_code = 403
+    issue_code = "forbidden"
 
 
 class UnknownService(CdsError):
@@ -73,7 +95,7 @@ class PrefetchUnavailable(CdsError):
     def __init__(self, fetch_errors: dict[str, str]) -> None:
         super().__init__(
             "required FHIR data could not be obtained: " + ", ".join(sorted(fetch_errors)),
-            details=[f"{key}: unavailable" for key in sorted(fetch_errors)],
+            details=[Detail(f"{key}: unavailable", f"prefetch.{key}") for key in sorted(fetch_errors)],
         )
         self.fetch_errors = fetch_errors
 

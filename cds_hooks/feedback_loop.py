@@ -10,9 +10,10 @@ is back.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Any
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -98,8 +99,17 @@ def screen(drafts: Sequence[CardDraft], snoozes: dict[str, Suppression]) -> Scre
     return screened
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class NoFeedback:
+    """The loop for a run without a store (`facial-twitch-cds evaluate`): nothing is suppressed or recorded."""
+
+    def key(self, identifier: str) -> str:
+        return ""
+
+    async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
+        return Screened(shown=list(drafts), held_back=[])
+
+    def remember(self, **_: Any) -> None:
+        return None
 
 
 class FeedbackLoop:
@@ -109,14 +119,12 @@ class FeedbackLoop:
         recorder: IssuedCardRecorder,
         secret: bytes,
         knowledge_version: str,
-        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """`clock` is the loop's "now" for snooze look-ups and records (tests move it to see windows end)."""
+        """Snooze look-ups and records use the store's clock, the one "now" of the feedback loop."""
         self.store = store
         self.recorder = recorder
         self._secret = secret
         self._knowledge_version = knowledge_version
-        self._clock = clock or _utc_now
 
     def key(self, identifier: str) -> str:
         """The keyed hash that stands for a patient or user id in the store and in logs."""
@@ -125,7 +133,7 @@ class FeedbackLoop:
     async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
         if not drafts:
             return Screened(shown=[], held_back=[])
-        snoozes = await run_in_threadpool(self.store.suppressed_rules, patient_key, self._clock())
+        snoozes = await run_in_threadpool(self.store.suppressed_rules, patient_key, self.store.now())
         return screen(drafts, snoozes)
 
     def remember(
@@ -139,7 +147,7 @@ class FeedbackLoop:
         held_back: Sequence[str],
     ) -> None:
         """Queue what was issued and held back for the background writer; returns at once."""
-        now = self._clock()
+        now = self.store.now()
         issued = [
             IssuedCard(
                 uuid=card.uuid,

@@ -7,6 +7,7 @@ are serialized without `None`, so no element is ever null; empty optional lists 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -99,10 +100,18 @@ class HookRequest(_Inbound):
         return self
 
 
-CONTEXT_MODELS: dict[str, type[PatientContext]] = {
-    "patient-view": PatientViewContext,
-    "order-select": OrderSelectContext,
-    "order-sign": OrderSignContext,
+class Hook(StrEnum):
+    """The hooks this service answers."""
+
+    PATIENT_VIEW = "patient-view"
+    ORDER_SELECT = "order-select"
+    ORDER_SIGN = "order-sign"
+
+
+CONTEXT_MODELS: dict[Hook, type[PatientContext]] = {
+    Hook.PATIENT_VIEW: PatientViewContext,
+    Hook.ORDER_SELECT: OrderSelectContext,
+    Hook.ORDER_SIGN: OrderSignContext,
 }
 
 

@@ -42,6 +42,7 @@ class OutcomeIssue(_Described):
     severity: Literal["error"]
     code: str
     diagnostics: str
+    expression: list[str] | None = Field(default=None, description="The path of the field at fault, if any.")
 
 
 class OperationOutcome(_Described):

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from cards import Knowledge
 
-from .models import ServiceDefinition
+from .models import Hook, ServiceDefinition
 
 
 class ChartPart(StrEnum):
@@ -38,7 +38,7 @@ class PrefetchKey:
 @dataclass(frozen=True)
 class CdsService:
     id: str
-    hook: str
+    hook: Hook
     title: str
     description: str
     usage_requirements: str
@@ -102,8 +102,8 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
     prefetch = chart_prefetch(knowledge)
     services = (
         CdsService(
-            id="patient-view",
-            hook="patient-view",
+            id=Hook.PATIENT_VIEW.value,
+            hook=Hook.PATIENT_VIEW,
             title="Facial twitching: causes and treatment",
             description=(
                 "For patients with documented facial twitching (myokymia, facial or hemifacial spasm, "
@@ -114,8 +114,8 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
             prefetch=prefetch,
         ),
         CdsService(
-            id="order-select",
-            hook="order-select",
+            id=Hook.ORDER_SELECT.value,
+            hook=Hook.ORDER_SELECT,
             title="Facial twitching: order safety while selecting",
             description=(
                 "Checks the selected medication orders of a patient with facial twitching for hazards: potassium "
@@ -126,8 +126,8 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
             prefetch=prefetch,
         ),
         CdsService(
-            id="order-sign",
-            hook="order-sign",
+            id=Hook.ORDER_SIGN.value,
+            hook=Hook.ORDER_SIGN,
             title="Facial twitching: order safety before signing",
             description=(
                 "The order-select checks again on every order about to be signed, for a patient with facial twitching."

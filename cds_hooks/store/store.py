@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -42,8 +42,18 @@ from .schema import NAME_LENGTH, feedback, issued_cards, seen_jtis, suppressed_e
 log = logging.getLogger("cds_hooks.store")
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+Clock = Callable[[], datetime]
+
+
 class Store:
-    def __init__(self, engine: Engine, policy: SuppressionPolicy, jti_prune_interval: timedelta) -> None:
+    def __init__(self, engine: Engine, policy: SuppressionPolicy, jti_prune_interval: timedelta,
+                 clock: Clock = utc_now) -> None:
+        """`clock` is the one "now" of feedback, snoozes, card records and JWT id claims (tests move it)."""
+        self.now = clock
         self._engine = engine
         self._writer = writer(engine)
         self._policy = policy
@@ -58,9 +68,10 @@ class Store:
         *,
         policy: SuppressionPolicy | None = None,
         jti_prune_interval: timedelta = timedelta(minutes=5),
+        clock: Clock = utc_now,
     ) -> Store:
         """Connect (lazily) to `sqlite:///path` or `postgresql+psycopg://…`; call `upgrade` before first use."""
-        return cls(create_store_engine(url), policy or SuppressionPolicy(), jti_prune_interval)
+        return cls(create_store_engine(url), policy or SuppressionPolicy(), jti_prune_interval, clock)
 
     @property
     def engine(self) -> Engine:
@@ -124,7 +135,7 @@ class Store:
         for item in items:
             _require_fits("card uuid", item.card_uuid)
             _require_fits("override reason code", item.override_code)
-        received_at = datetime.now(UTC)
+        received_at = self.now()
         with lock_contention_as_busy(), self._writer.begin() as connection:
             cards = _issued_by(connection, service_id, {item.card_uuid for item in items})
             return [
@@ -190,7 +201,7 @@ class Store:
         Pass the token's `exp` plus the allowed clock leeway: until then a replay must be refused. Works across
         processes: the primary key decides, whichever worker gets there first wins.
         """
-        now = datetime.now(UTC)
+        now = self.now()
         key = hashlib.sha256(json.dumps([issuer, jti]).encode()).hexdigest()
         with lock_contention_as_busy(), self._writer.begin() as connection:
             inserted = connection.execute(
@@ -240,7 +251,7 @@ class Store:
                 .where(feedback.c.received_at < before, feedback.c.override_comment.is_not(None))
                 .values(override_comment=None)
             ).rowcount
-            jtis = connection.execute(seen_jtis.delete().where(seen_jtis.c.expires_at <= datetime.now(UTC))).rowcount
+            jtis = connection.execute(seen_jtis.delete().where(seen_jtis.c.expires_at <= self.now())).rowcount
         return Purged(issued_cards=cards, feedback_comments=comments, jwt_ids=jtis)
 
     # --- analytics ----------------------------------------------------------------------------------------------

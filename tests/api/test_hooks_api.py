@@ -31,7 +31,7 @@ def assert_operation_outcome(response: Any, status: int, text: str) -> None:
     assert response.status_code == status
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
-    assert any(text in issue["diagnostics"] for issue in body["issue"]), body
+    assert any(text in issue["diagnostics"] or text in issue.get("expression", []) for issue in body["issue"]), body
 
 
 def test_discovery_lists_the_three_services(client: TestClient) -> None:
@@ -208,3 +208,13 @@ def test_unexpected_error_is_a_500_operation_outcome_a_browser_can_read(tmp_path
     assert_operation_outcome(response, 500, "internal error")
     assert response.headers["access-control-allow-origin"] == "*"
     assert "a bug" not in response.text
+
+
+def test_validation_errors_name_the_field_in_the_issue_expression(client: TestClient) -> None:
+    body = sandbox_request("patient-view")
+    del body["context"]["patientId"]
+    body["hookInstance"] = 7
+    issues = client.post("/cds-services/patient-view", json=body).json()["issue"]
+    expressions = {tuple(issue.get("expression", ())): issue["diagnostics"] for issue in issues}
+    assert ("hookInstance",) in expressions and ":" not in expressions[("hookInstance",)]
+    assert issues[0]["diagnostics"] == "invalid CDS Hooks request" and "expression" not in issues[0]

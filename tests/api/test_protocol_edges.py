@@ -160,7 +160,7 @@ def deviation_logs(caplog: pytest.LogCaptureFixture) -> list[list[str]]:
 def diagnostics(response: httpx.Response) -> str:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome", body
-    return " ".join(issue.get("diagnostics", "") for issue in body["issue"])
+    return " ".join(" ".join([issue.get("diagnostics", ""), *issue.get("expression", [])]) for issue in body["issue"])
 
 
 def test_the_scenario_has_cards_to_compare() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.errors import PrefetchUnavailable
+from cds_hooks.errors import Detail, PrefetchUnavailable
 from cds_hooks.fhir_client import FetchOutcome, FetchRequest
 from cds_hooks.models import HookRequest
 from cds_hooks.prefetch import UnresolvedToken, render_template, resolve_prefetch
@@ -174,7 +174,7 @@ async def test_required_key_that_fails_to_fetch_is_412_naming_it_unavailable_and
     request = hook_request({"patient": PATIENT}, fhirServer="https://fhir.example.org")
     with pytest.raises(PrefetchUnavailable) as raised:
         await resolve(request, fetcher)
-    assert raised.value.details == ["conditions: unavailable"]
+    assert raised.value.details == [Detail("conditions: unavailable", "prefetch.conditions")]
     assert raised.value.fetch_errors == {"conditions": "http 500"}
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cds_hooks.admin import admin_router
+from cds_hooks.app import answer_errors
 from cds_hooks.settings import Settings
 from cds_hooks.store import Store
 from store_builders import T0, issued_card, load_scenario, overridden
@@ -25,6 +26,7 @@ MakeClient = Callable[..., TestClient]
 def make_client(store: Store) -> MakeClient:
     def make(profile: str = "development", admin_token: str | None = None) -> TestClient:
         app = FastAPI()
+        answer_errors(app)
         app.include_router(admin_router(lambda: store, Settings(profile=profile, admin_token=admin_token)))
         return TestClient(app)
 
@@ -40,7 +42,8 @@ def test_development_without_a_token_is_open(make_client: MakeClient, path: str)
 def test_production_without_a_configured_token_is_refused_with_a_reason(make_client: MakeClient, path: str) -> None:
     response = make_client("production").get(path, headers={"Authorization": "Bearer anything"})
     assert response.status_code == 403
-    assert "FTCDS_ADMIN_TOKEN" in response.json()["detail"]
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome" and "FTCDS_ADMIN_TOKEN" in body["issue"][0]["diagnostics"]
 
 
 @pytest.mark.parametrize("profile", ["development", "production"])
@@ -119,18 +122,21 @@ def test_the_default_range_is_the_last_30_days(make_client: MakeClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "status"),
+    ("params", "named"),
     [
-        ({"start": "2025-03-02", "end": "2025-03-01"}, 400),
-        ({"start": "2024-01-01", "end": "2025-03-01"}, 400),
-        ({"start": "03/01/2025"}, 422),  # FastAPI's own validation; the service maps it to its 400 answer
+        ({"start": "2025-03-02", "end": "2025-03-01"}, "start"),
+        ({"start": "2024-01-01", "end": "2025-03-01"}, None),
+        ({"start": "03/01/2025"}, "query.start"),  # FastAPI's own validation, answered the same way
     ],
     ids=["reversed", "too-long", "not-a-date"],
 )
-def test_a_bad_range_is_a_clear_client_error(make_client: MakeClient, params: dict[str, str], status: int) -> None:
+def test_a_bad_range_is_a_clear_client_error(make_client: MakeClient, params: dict[str, str], named: str | None) -> None:
     response = make_client().get("/analytics", params=params)
-    assert response.status_code == status
-    assert response.json()["detail"]
+    body = response.json()
+    assert response.status_code == 400 and body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["diagnostics"]
+    if named:
+        assert [named] in [issue.get("expression") for issue in body["issue"]]
 
 
 def test_the_dashboard_draws_each_chart_as_inline_svg_with_every_rule(store: Store, make_client: MakeClient) -> None:
