@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run token test fuzz install bench clean
+.PHONY: run token test check lock fuzz install bench clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
@@ -18,6 +18,20 @@ token: $(STAMP)
 test: $(STAMP)
 	tools/ensure-test-services.sh
 	$(BIN)/python -m pytest
+
+# `make check`: the fast lane (under a minute): unit and API tests, store tests on SQLite only. No PostgreSQL, no
+# browser, no server processes, no hardening fuzz. PostgreSQL is pointed at a socket directory that does not exist,
+# so a test in these folders that reaches for it without the `postgres` marker fails at once instead of using one.
+CHECK_PATHS := tests/test_fixtures_valid.py tests/test_golden_scenarios.py \
+               tests/cards tests/protocol tests/api tests/security tests/store
+check: $(STAMP)
+	FTCDS_TEST_PGHOST=/nonexistent/make-check-uses-no-postgresql \
+	$(BIN)/python -m pytest $(CHECK_PATHS) -m "not process and not postgres"
+
+# `make lock`: rewrite requirements.lock from what .venv has installed (see tools/lock.py and README, Installing).
+lock: $(STAMP)
+	$(BIN)/python tools/lock.py > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
 
 # `make fuzz`: the hardening tests in their deep profile (thousands of generated requests; a few minutes).
 # `make test` runs the same tests with a quick profile.
