@@ -36,6 +36,7 @@ from .engine import CdsEngine, validation_messages
 from .errors import (
     BadRequest,
     CdsError,
+    FhirServerNotAllowed,
     NotAuthenticated,
     PayloadTooLarge,
     PrefetchUnavailable,
@@ -49,7 +50,8 @@ from .json_limits import parse_json_object
 from .json_response import JsonResponse
 from .metrics import exposition, observe_hook_call
 from .models import FeedbackRequest
-from .security import TokenVerifier, expected_audience
+from .outbound import DEVELOPMENT_FHIR_SERVERS
+from .security import TokenVerifier, VerifiedToken, expected_audience
 from .services import build_services
 from .settings import AuthMode, Settings, TrustedIssuer
 from .store import IssuedCardRecorder, Store
@@ -89,7 +91,9 @@ def trusting_the_development_issuer(settings: Settings) -> Settings:
     """Development with the default issuers also trusts the local issuer `facial-twitch-cds token` signs for."""
     if not settings.issuers_from_profile or any(issuer.iss == DEV_ISSUER for issuer in settings.trusted_issuers):
         return settings
-    local = TrustedIssuer(iss=DEV_ISSUER, jwks=public_jwks(settings.data_dir))
+    local = TrustedIssuer(
+        iss=DEV_ISSUER, jwks=public_jwks(settings.data_dir), fhir_servers=list(DEVELOPMENT_FHIR_SERVERS)
+    )
     return settings.model_copy(update={"trusted_issuers": [*settings.trusted_issuers, local]})
 
 
@@ -169,10 +173,11 @@ def create_app(
     def base_url(request: Request) -> str:
         return str(settings.public_base_url or request.base_url).rstrip("/")
 
-    async def authenticate(request: Request) -> None:
+    async def authenticate(request: Request) -> VerifiedToken | None:
+        """The caller's verified token; None when authentication is off (FTCDS_AUTH=off)."""
         if settings.auth is AuthMode.off:
-            return
-        await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
+            return None
+        return await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
 
     @app.get("/cds-services", summary="CDS Hooks discovery", openapi_extra=openapi.DISCOVERY)
     @app.get("/cds-services/", include_in_schema=False)
@@ -189,13 +194,13 @@ def create_app(
         fields: dict[str, Any] = {"request_id": str(uuid.uuid4()), "service": service_id}
         try:
             service = engine.service(service_id)
-            await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
+            caller = await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
             parse_start = time.perf_counter()
             call = engine.parse(service, body)
             fields["parse_ms"] = round((time.perf_counter() - parse_start) * 1000, 3)
             fields["hookInstance"] = call.request.hookInstance
-            result = await engine.run(call, base_url=base_url(request), started=started)
+            result = await engine.run(call, base_url=base_url(request), started=started, caller=caller)
             serialize_start = time.perf_counter()
             response = JsonResponse(result.response.model_dump(exclude_none=True))
             fields["serialize_ms"] = round((time.perf_counter() - serialize_start) * 1000, 3)
@@ -215,6 +220,8 @@ def create_app(
             fields["error"] = error.reason if isinstance(error, NotAuthenticated) else error.message
             if isinstance(error, PrefetchUnavailable):
                 fields["fetch_errors"] = error.fetch_errors
+            if isinstance(error, FhirServerNotAllowed):
+                fields["fhir_server_refused"] = True
             return _error_response(error)
         finally:
             fields["total_ms"] = round((time.perf_counter() - started) * 1000, 3)

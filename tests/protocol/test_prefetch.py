@@ -10,8 +10,14 @@ import pytest
 from cds_hooks.errors import PrefetchUnavailable
 from cds_hooks.fhir_client import FetchOutcome, FetchRequest
 from cds_hooks.models import HookRequest
-from cds_hooks.prefetch import UnresolvedToken, render_template, resolve_prefetch
+from cds_hooks.outbound import FhirServerAllowlist
+from cds_hooks.prefetch import Outbound, UnresolvedToken, render_template, resolve_prefetch
 from cds_hooks.services import ChartPart, PrefetchKey
+
+# The FHIR servers these tests name (the allowlist itself is tested in tests/security/test_fhir_server_allowlist.py).
+ANYWHERE_TESTED = Outbound(
+    FhirServerAllowlist(["https://fhir.example.org", "https://ehr.example/fhir"]), "https://ehr.example"
+)
 
 KEYS = (
     PrefetchKey("patient", "Patient/{{context.patientId}}", ChartPart.patient, required=False),
@@ -55,7 +61,8 @@ def hook_request(prefetch: dict[str, Any] | None, **extra: Any) -> HookRequest:
 
 
 async def resolve(request: HookRequest, fetcher: RecordingFetcher):  # type: ignore[no-untyped-def]
-    return await resolve_prefetch(request, KEYS, fetcher, timeout_s=1.0, max_entries=100)  # type: ignore[arg-type]
+    return await resolve_prefetch(request, KEYS, fetcher, outbound=ANYWHERE_TESTED,  # type: ignore[arg-type]
+                                  timeout_s=1.0, max_entries=100)
 
 
 def test_template_tokens_are_filled_from_context_and_user_id() -> None:
@@ -213,8 +220,8 @@ def prescription(reference: str) -> dict[str, Any]:
 
 
 async def resolve_medications(request: HookRequest, fetcher: RecordingFetcher):  # type: ignore[no-untyped-def]
-    return await resolve_prefetch(request, MEDICATION_KEYS, fetcher, timeout_s=1.0,  # type: ignore[arg-type]
-                                  max_entries=100)
+    return await resolve_prefetch(request, MEDICATION_KEYS, fetcher, outbound=ANYWHERE_TESTED,  # type: ignore[arg-type]
+                                  timeout_s=1.0, max_entries=100)
 
 
 async def test_medications_sent_beside_the_prescriptions_are_indexed_by_id_and_full_url() -> None:
