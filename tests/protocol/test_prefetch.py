@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.errors import PrefetchUnavailable
+from cds_hooks.errors import FhirServerNotAllowed, PrefetchUnavailable
 from cds_hooks.fhir_client import FetchOutcome, FetchRequest
 from cds_hooks.models import HookRequest
 from cds_hooks.outbound import FhirServerAllowlist
@@ -263,3 +263,36 @@ async def test_a_failed_medication_fetch_is_reported_and_the_chart_kept() -> Non
     assert resolved.sources["medicationProducts"] == "missing"
     assert resolved.fetch_errors == {"medicationProducts": "timeout"}
     assert len(resolved.chart.medication_requests) == 1
+
+
+# -- a fhirServer not on the caller's allowlist (tests/api/test_outbound_api.py covers it over HTTP) ------------
+
+NOWHERE = Outbound(FhirServerAllowlist([]), "https://ehr.example")
+
+
+async def test_a_key_to_fetch_from_a_non_allowlisted_server_is_refused_unsent() -> None:
+    fetcher = RecordingFetcher()
+    request = hook_request({"patient": PATIENT}, fhirServer="https://fhir.example.org")
+    with pytest.raises(FhirServerNotAllowed):
+        await resolve_prefetch(request, KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                               timeout_s=1.0, max_entries=100)
+    assert fetcher.calls == []
+
+
+async def test_enriching_follow_ups_are_skipped_not_refused() -> None:
+    """The Medication search and later pages of a sent Bundle only add to what was sent: left out, not a 403."""
+    fetcher = RecordingFetcher()
+    request = hook_request(
+        {"patient": PATIENT, "conditions": searchset(CONDITION, next_url="https://fhir.example.org/Condition?p=2")},
+        fhirServer="https://fhir.example.org",
+    )
+    resolved = await resolve_prefetch(request, KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                                      timeout_s=1.0, max_entries=100)
+    assert resolved.sources["conditions"] == "prefetch" and resolved.truncated == ["conditions"]
+    medications = hook_request({"medications": searchset(prescription("Medication/m1"))},
+                               fhirServer="https://ehr.example/fhir")
+    resolved = await resolve_prefetch(medications, MEDICATION_KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                                      timeout_s=1.0, max_entries=100)
+    assert resolved.sources["medicationProducts"] == "missing"
+    assert resolved.fetch_errors == {"medicationProducts": "fhirServer not allowed"}
+    assert fetcher.calls == []
