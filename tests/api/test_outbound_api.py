@@ -20,10 +20,9 @@ from prometheus_client import REGISTRY
 
 from cds_hooks.app import create_app
 from cds_hooks.fhir_client import FhirFetcher
-from cds_hooks.settings import Settings
+from cds_hooks.settings import Settings, TrustedIssuer
 from tests.scenarios import SCENARIOS_DIR, load_scenario
 from tests.security.tokens import ISSUER, SigningKey, bearer, claims, key_set
-from cds_hooks.settings import TrustedIssuer
 
 SCENARIO = load_scenario(SCENARIOS_DIR / "04-eyelid-twitching-mild-low-magnesium")
 BASE = "http://testserver"
