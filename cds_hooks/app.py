@@ -35,6 +35,7 @@ from .errors import (
     BadRequest,
     CdsError,
     Detail,
+    FhirServerNotAllowed,
     NotAuthenticated,
     PayloadTooLarge,
     PrefetchUnavailable,
@@ -47,8 +48,9 @@ from .json_limits import parse_json_object
 from .json_response import JsonResponse
 from .metrics import LabelSets, announce, exposition, observe
 from .models import FeedbackRequest, Hook
+from .outbound import DEVELOPMENT_FHIR_SERVERS
 from .outcomes import Endpoint, RequestOutcome, Stage
-from .security import TokenVerifier, expected_audience
+from .security import TokenVerifier, VerifiedToken, expected_audience
 from .settings import AuthMode, Settings, TrustedIssuer
 from .store import IssuedCardRecorder, Store
 from .store.store import utc_now
@@ -105,7 +107,9 @@ def trusting_the_development_issuer(settings: Settings) -> Settings:
     """Development with the default issuers also trusts the local issuer `facial-twitch-cds token` signs for."""
     if not settings.issuers_from_profile or any(issuer.iss == DEV_ISSUER for issuer in settings.trusted_issuers):
         return settings
-    local = TrustedIssuer(iss=DEV_ISSUER, jwks=public_jwks(settings.data_dir))
+    local = TrustedIssuer(
+        iss=DEV_ISSUER, jwks=public_jwks(settings.data_dir), fhir_servers=list(DEVELOPMENT_FHIR_SERVERS)
+    )
     return settings.model_copy(update={"trusted_issuers": [*settings.trusted_issuers, local]})
 
 
@@ -198,16 +202,18 @@ def create_app(
                 outcome.rejection = error.reason
             if isinstance(error, PrefetchUnavailable):
                 outcome.fetch_errors = error.fetch_errors
+            outcome.fhir_server_refused = isinstance(error, FhirServerNotAllowed)
             raise
         finally:
             outcome.finish(outcome.status)
             log.info(message, extra={"fields": outcome.log_fields()})
             observe(outcome, app.state.labels)
 
-    async def authenticate(request: Request) -> None:
+    async def authenticate(request: Request) -> VerifiedToken | None:
+        """The caller's verified token; None when authentication is off (FTCDS_AUTH=off)."""
         if settings.auth is AuthMode.off:
-            return
-        await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
+            return None
+        return await request.app.state.verifier.verify(request.headers.get("authorization"), public_url(request))
 
     @app.get("/cds-services", summary="CDS Hooks discovery", openapi_extra=openapi.DISCOVERY)
     @app.get("/cds-services/", include_in_schema=False)
@@ -223,12 +229,14 @@ def create_app(
         outcome = RequestOutcome(Endpoint.HOOK, service_id)
         with answered(outcome, "hook call"):
             service = engine.service(service_id)
-            await authenticate(request)  # the JWT is in a header: an anonymous caller never makes us read a body
+            # The JWT is in a header: an anonymous caller never makes us read a body.
+            caller = await authenticate(request)
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
             with outcome.timings.measure(Stage.PARSE):
                 call = engine.parse(service, body)
             outcome.hook_instance = call.request.hookInstance
-            result = await engine.run(call, base_url=base_url(request), started=outcome.started)
+            result = await engine.run(call, base_url=base_url(request), started=outcome.started,
+                                      caller=caller)
             outcome.timings.ms.update(result.timings.ms)
             with outcome.timings.measure(Stage.SERIALIZE):
                 response = JsonResponse(result.response.model_dump(exclude_none=True))

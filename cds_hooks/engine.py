@@ -25,8 +25,10 @@ from .feedback_loop import FeedbackLoop, NoFeedback
 from .fhir_client import FhirFetcher
 from .json_limits import parse_json_object
 from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, Hook, HookRequest, PatientContext
+from .outbound import FhirServerAllowlist
 from .outcomes import Stage, Timings
-from .prefetch import ResolvedPrefetch, resolve_prefetch
+from .prefetch import Outbound, ResolvedPrefetch, resolve_prefetch
+from .security import VerifiedToken
 from .response import render_card
 from .services import CdsService, build_services
 from .settings import Settings
@@ -94,6 +96,11 @@ class CdsEngine:
         self.fetcher = fetcher
         self.today: Callable[[], date] = (lambda: today) if isinstance(today, date) else today or date.today
         self.services = build_services(knowledge)
+        self._open_outbound = Outbound(FhirServerAllowlist(settings.fhir_servers or ()), None)
+        self._issuer_outbound = {
+            issuer.iss: Outbound(FhirServerAllowlist(issuer.fhir_servers), issuer.iss)
+            for issuer in settings.trusted_issuers
+        }
         self._discovery = DiscoveryResponse(services=[s.definition() for s in self.services.values()])
 
     @classmethod
@@ -148,14 +155,25 @@ class CdsEngine:
         remaining = self.settings.request_budget_ms / 1000 - (time.perf_counter() - started)
         return max(0.0, min(self.settings.fetch_timeout_ms / 1000, remaining))
 
-    async def run(self, call: HookCall, *, base_url: str, started: float | None = None) -> HookResult:
-        """Evaluate a parsed call; `started` (a `time.perf_counter()` value) is when the request arrived."""
+    def outbound(self, caller: VerifiedToken | None) -> Outbound:
+        """Where fallback fetches for `caller` may go: its issuer's `fhir_servers`; without a verified caller
+        (authentication off, the CLI) the top-level `fhir_servers`. An issuer we do not know allows none."""
+        if caller is None:
+            return self._open_outbound
+        return self._issuer_outbound.get(caller.issuer, Outbound(FhirServerAllowlist(()), caller.issuer))
+
+    async def run(
+        self, call: HookCall, *, base_url: str, started: float | None = None, caller: VerifiedToken | None = None
+    ) -> HookResult:
+        """Evaluate a parsed call; `started` (a `time.perf_counter()` value) is when the request arrived; `caller`
+        the verified token (None when authentication is off), whose issuer decides where fetches may go."""
         timings = Timings()
         with timings.measure(Stage.PREFETCH):
             resolved = await resolve_prefetch(
                 call.request,
                 call.service.prefetch,
                 self.fetcher,
+                outbound=self.outbound(caller),
                 timeout_s=self.fetch_timeout(started if started is not None else time.perf_counter()),
                 max_entries=self.settings.fetch_max_entries,
             )

@@ -100,6 +100,23 @@ class PrefetchUnavailable(CdsError):
         self.fetch_errors = fetch_errors
 
 
+class FhirServerNotAllowed(CdsError):
+    """Data had to be fetched, but `fhirServer` is not on the caller's allowlist: nothing was sent (403).
+
+    Raised before any connection, so the EHR's token never reaches a server we were not told to trust. The
+    message names neither the host nor the allowlist; our log has the issuer and the host.
+    """
+
+    status_code = 403
+    issue_code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "fhirServer is not an allowed FHIR server for this caller: send every prefetch key, or ask the "
+            "operator to allow this FHIR server for your issuer"
+        )
+
+
 class StoreBusy(CdsError):
     """The database stayed locked by other writers past its wait: retry shortly (503 with `Retry-After`)."""
 

@@ -36,8 +36,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GONE = frozenset({404, 410})  # a read of a resource that does not exist (404) or was deleted (410)
 _IDENTITY = frozenset({"", "identity"})
 
+FHIR_SERVER_NOT_ALLOWED = "fhirServer not allowed"
+
 FETCH_FAILURES = frozenset(
     {
+        FHIR_SERVER_NOT_ALLOWED,
         "invalid fhirServer",
         "no fhirServer in request",
         "timeout",

@@ -27,7 +27,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from .fhir_client import FETCH_FAILURES
+from .fhir_client import FETCH_FAILURES, FHIR_SERVER_NOT_ALLOWED
 from .outcomes import Endpoint, RequestOutcome, Stage
 from .security import Rejection
 from .store.records import FeedbackStatus
@@ -58,6 +58,12 @@ CARDS_SUPPRESSED = Counter(
 )
 FETCH_ERRORS = Counter("ftcds_fetch_errors_total", "Failed fallback FHIR fetches, by prefetch key and reason.", ["key", "reason"])
 JWT_REJECTIONS = Counter("ftcds_jwt_rejections_total", "Refused EHR tokens, by reason category.", ["reason"])
+FHIR_SERVER_REFUSALS = Counter(
+    "ftcds_fhir_server_refusals_total",
+    "Hook calls whose fhirServer was not on the caller's allowlist: `refused` (403, data had to be fetched) or "
+    "`skipped` (an optional follow-up fetch left out; the call was answered).",
+    ["service", "action"],
+)
 SKIPPED_RESOURCES = Counter(
     "ftcds_skipped_resources_total", "FHIR resources skipped as unusable, by resource type.", ["resource_type"]
 )
@@ -151,6 +157,10 @@ def observe(outcome: RequestOutcome, labels: LabelSets) -> None:
         SKIPPED_RESOURCES.labels(_closed(resource_type, READ_RESOURCE_TYPES)).inc(count)
     for key, reason in outcome.fetch_errors.items():
         FETCH_ERRORS.labels(_closed(key, labels.prefetch_keys), _fetch_reason(reason)).inc()
+    if outcome.fhir_server_refused:
+        FHIR_SERVER_REFUSALS.labels(service, "refused").inc()
+    elif FHIR_SERVER_NOT_ALLOWED in outcome.fetch_errors.values():
+        FHIR_SERVER_REFUSALS.labels(service, "skipped").inc()
     for key in outcome.truncated_keys:
         TRUNCATED_PREFETCH.labels(_closed(key, labels.prefetch_keys)).inc()
     for (status, detail), count in outcome.feedback.items():

@@ -120,6 +120,8 @@ HOOK_CALL: dict[str, Any] = {
         "200": json_body(CardsResponse, "The cards for this hook call (possibly none)"),
         "400": _problem("Not a valid CDS Hooks request for this service (malformed JSON, too deep, wrong fields)"),
         "401": BARE_401,
+        "403": _problem("Data had to be fetched, but fhirServer is not on the caller's FHIR server allowlist "
+                        "(nothing was sent to it)"),
         "404": _problem("No CDS service with this id"),
         "412": _problem("Required FHIR data was neither prefetched nor obtainable; the keys are named"),
         "413": _problem("Body, or the orders in it, over the configured limits"),

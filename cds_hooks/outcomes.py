@@ -62,6 +62,7 @@ class RequestOutcome:
     truncated_keys: list[str] = field(default_factory=list)
     skipped_resources: Counter[str] = field(default_factory=Counter)
     fetch_errors: dict[str, str] = field(default_factory=dict)
+    fhir_server_refused: bool = False  # a needed fetch went to a fhirServer the caller may not use (403)
     # feedback items by (store status: stored/duplicate/unknown-card, "accepted" or the override reason code)
     feedback: Counter[tuple[str, str]] = field(default_factory=Counter)
     error: str | None = None
@@ -87,6 +88,8 @@ class RequestOutcome:
         if self.feedback:
             fields["feedback"] = {f"{status}:{detail}": count
                                   for (status, detail), count in sorted(self.feedback.items())}
+        if self.fhir_server_refused:
+            fields["fhir_server_refused"] = True
         if self.error is not None:
             fields["error"] = self.error
         fields.update({f"{stage.value}_ms": ms for stage, ms in self.timings.ms.items()})

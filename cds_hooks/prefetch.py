@@ -18,9 +18,10 @@ from urllib.parse import quote
 from cards import ChartData
 from cards.medication_reading import index_products, references_to_fetch
 
-from .errors import PrefetchUnavailable
-from .fhir_client import FetchOutcome, FetchRequest, FhirFetcher, next_link
+from .errors import FhirServerNotAllowed, PrefetchUnavailable
+from .fhir_client import FHIR_SERVER_NOT_ALLOWED, FetchOutcome, FetchRequest, FhirFetcher, next_link
 from .models import HookRequest
+from .outbound import FhirServerAllowlist, host_of
 from .services import ChartPart, PrefetchKey
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,14 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
         raise UnresolvedToken(token)
 
     return _TOKEN.sub(substitute, template)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Where this caller's fallback fetches may go: its allowlist, and who the caller is (for the refusal log)."""
+
+    allowlist: FhirServerAllowlist
+    issuer: str | None  # the verified token's `iss`; None with authentication off
 
 
 @dataclass
@@ -152,7 +161,7 @@ def _draft_order_entries(request: HookRequest, max_entries: int) -> list[Any]:
 
 
 async def _fetch_medications(request: HookRequest, chart: ChartData, draft_entries: list[Any], fetcher: FhirFetcher,
-                             timeout_s: float) -> tuple[ChartData, FetchOutcome | None]:
+                             timeout_s: float, outbound: Outbound) -> tuple[ChartData, FetchOutcome | None]:
     """Fetch the Medications that requests, statements and draft orders refer to but nobody sent, in one search."""
     holders = [*chart.medication_requests, *chart.medication_statements, *_resources(draft_entries)]
     wanted = references_to_fetch(holders, chart.medication_products)[:MAX_MEDICATIONS_FETCHED]
@@ -160,7 +169,7 @@ async def _fetch_medications(request: HookRequest, chart: ChartData, draft_entri
         return chart, None
     ids = ",".join(path.removeprefix("Medication/") for path in wanted)
     fetch = FetchRequest(MEDICATION_PRODUCTS_KEY, f"Medication?_id={ids}&_count={len(wanted)}")
-    outcome = (await _fetch(request, [fetch], fetcher, timeout_s))[MEDICATION_PRODUCTS_KEY]
+    outcome = (await _fetch(request, [fetch], fetcher, timeout_s, outbound))[MEDICATION_PRODUCTS_KEY]
     if outcome.error is not None:
         return chart, outcome
     products = {**chart.medication_products, **index_products(_entries(outcome.resource, len(wanted)))}
@@ -172,12 +181,18 @@ async def resolve_prefetch(
     keys: tuple[PrefetchKey, ...],
     fetcher: FhirFetcher,
     *,
+    outbound: Outbound,
     timeout_s: float,
     max_entries: int,
 ) -> ResolvedPrefetch:
     """Build the chart for one request, fetching missing keys concurrently; 412 if a required key is unobtainable.
     Then, within what is left of `timeout_s`, fetch Medications referred to but not sent (optional: on failure the
-    rules read the references' display text)."""
+    rules read the references' display text).
+
+    A key that must be fetched from a `fhirServer` not on `outbound.allowlist` is a 403 (`FhirServerNotAllowed`),
+    raised before any connection. Follow-ups that only enrich what was sent (later pages of a sent Bundle, the
+    Medication search) are skipped instead: a fully prefetched request never contacts `fhirServer` at all.
+    """
     started = time.perf_counter()
     values: dict[PrefetchKey, Any] = {}
     to_fetch: dict[str, tuple[PrefetchKey, FetchRequest]] = {}
@@ -193,7 +208,10 @@ async def resolve_prefetch(
             sources[key.name] = "prefetch" if value is not None else "empty"
 
     if to_fetch:
-        outcomes = await _fetch(request, [fetch for _, fetch in to_fetch.values()], fetcher, timeout_s)
+        if any(fetch.partial is None for _, fetch in to_fetch.values()) and not _allowed(request, outbound):
+            _log_refusal(request, outbound, "refused")
+            raise FhirServerNotAllowed()
+        outcomes = await _fetch(request, [fetch for _, fetch in to_fetch.values()], fetcher, timeout_s, outbound)
         for name, (key, fetch) in to_fetch.items():
             outcome = outcomes[name]
             if outcome.error is None:
@@ -220,7 +238,7 @@ async def resolve_prefetch(
     draft_entries = _draft_order_entries(request, max_entries)
     chart = _assemble(str(request.context.get("patientId", "")), values, draft_entries, max_entries)
     chart, outcome = await _fetch_medications(request, chart, draft_entries, fetcher,
-                                              max(0.0, timeout_s - (time.perf_counter() - started)))
+                                              max(0.0, timeout_s - (time.perf_counter() - started)), outbound)
     if outcome is not None:
         sources[MEDICATION_PRODUCTS_KEY] = "fetched" if outcome.error is None else "missing"
         if outcome.error is not None:
@@ -230,10 +248,25 @@ async def resolve_prefetch(
     return ResolvedPrefetch(chart, sources, fetch_errors, truncated)
 
 
+def _allowed(request: HookRequest, outbound: Outbound) -> bool:
+    """True when there is no `fhirServer` (nothing would be contacted) or it is on the caller's allowlist."""
+    return request.fhirServer is None or outbound.allowlist.allows(str(request.fhirServer))
+
+
+def _log_refusal(request: HookRequest, outbound: Outbound, action: str) -> None:
+    log.warning(
+        "fhirServer not allowed for this caller; nothing sent to it",
+        extra={"fields": {"issuer": outbound.issuer, "host": host_of(str(request.fhirServer)), "action": action}},
+    )
+
+
 async def _fetch(
-    request: HookRequest, fetches: list[FetchRequest], fetcher: FhirFetcher, timeout_s: float
+    request: HookRequest, fetches: list[FetchRequest], fetcher: FhirFetcher, timeout_s: float, outbound: Outbound
 ) -> dict[str, FetchOutcome]:
     if request.fhirServer is None:
         return {f.key: FetchOutcome(f.key, None, "no fhirServer in request", 0, False) for f in fetches}
+    if not _allowed(request, outbound):
+        _log_refusal(request, outbound, "skipped")
+        return {f.key: FetchOutcome(f.key, None, FHIR_SERVER_NOT_ALLOWED, 0, False) for f in fetches}
     token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
     return await fetcher.fetch_all(str(request.fhirServer), fetches, access_token=token, timeout_s=timeout_s)

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from pydantic import AnyHttpUrl, BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .outbound import DEVELOPMENT_FHIR_SERVERS, LOOPBACK_FHIR_SERVERS, valid_entry
+
 SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
 SANDBOX_JWKS_FILE = Path(__file__).parent / "keys" / "sandbox-jwks.json"
 
@@ -28,6 +30,16 @@ def _json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at character {error.pos})") from None
+
+
+def _checked_fhir_servers(value: list[str]) -> list[str]:
+    bad = [entry for entry in value if not valid_entry(entry)]
+    if bad:
+        raise ValueError(
+            f"not a FHIR server URL prefix (http(s)://host[:port|:*][/path], no userinfo, query or fragment): "
+            f"{', '.join(map(repr, bad))}"
+        )
+    return value
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -50,6 +62,16 @@ class TrustedIssuer(BaseModel):
     iss: str
     jwks: dict[str, Any] | None = None
     jwks_url: AnyHttpUrl | None = None
+    fhir_servers: list[str] = Field(
+        default_factory=list,
+        description="URL prefixes of the FHIR servers this issuer's fhirAuthorization token may be sent to "
+        "(empty: fallback fetches refused).",
+    )
+
+    @field_validator("fhir_servers")
+    @classmethod
+    def _usable_prefixes(cls, value: list[str]) -> list[str]:
+        return _checked_fhir_servers(value)
 
     @model_validator(mode="after")
     def _exactly_one_key_source(self) -> TrustedIssuer:
@@ -106,6 +128,11 @@ class Settings(BaseSettings):
     )
 
     # FHIR fallback fetching
+    fhir_servers: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="With FTCDS_AUTH=off only: FHIR server URL prefixes fallback fetches may go to; default: "
+        "loopback in development, none in production.",
+    )
     request_budget_ms: int = Field(default=400, gt=0, description="Whole-request budget for one hook call.")
     fetch_timeout_ms: int = Field(default=300, gt=0, description="Deadline for all fallback fetches together.")
     fetch_max_pages: int = Field(default=5, gt=0)
@@ -144,7 +171,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("fhir_servers")
+    @classmethod
+    def _usable_open_prefixes(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _checked_fhir_servers(value)
+
+    @field_validator("cors_origins", "trusted_proxies", "fhir_servers", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -161,8 +193,12 @@ class Settings(BaseSettings):
     def _apply_profile(self) -> Settings:
         if self.profile is Profile.development and "trusted_issuers" not in self.model_fields_set:
             sandbox_jwks = json.loads(SANDBOX_JWKS_FILE.read_text())
-            self.trusted_issuers = [TrustedIssuer(iss=SANDBOX_ISSUER, jwks=sandbox_jwks)]
+            self.trusted_issuers = [
+                TrustedIssuer(iss=SANDBOX_ISSUER, jwks=sandbox_jwks, fhir_servers=list(DEVELOPMENT_FHIR_SERVERS))
+            ]
             self._issuers_from_profile = True
+        if self.fhir_servers is None:
+            self.fhir_servers = list(LOOPBACK_FHIR_SERVERS) if self.profile is Profile.development else []
         return self
 
     @property

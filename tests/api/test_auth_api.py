@@ -36,7 +36,9 @@ def client(tmp_path: Path, es384: SigningKey, rs384: SigningKey) -> Iterator[Tes
 
 def order_sign() -> dict[str, Any]:
     body = json.loads((SANDBOX / "order-sign-request.json").read_text())
-    body["prefetch"] = {"patient": None, "observations": None, "conditions": None, "medications": None}
+    # Every key null: nothing to fetch (the sandbox's fhirServer is not on this production issuer's allowlist).
+    body["prefetch"] = {"patient": None, "observations": None, "conditions": None, "medications": None,
+                        "medicationStatements": None}
     return body
 
 

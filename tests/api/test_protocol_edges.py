@@ -75,6 +75,9 @@ class RecordingFhir:
 
 
 def make_client(tmp_path: Path, **overrides: Any) -> TestClient:
+    # Authentication off: fallback fetches may go where FTCDS_FHIR_SERVERS says (the mock EHR, and loopback for
+    # the real test FHIR server).
+    overrides.setdefault("fhir_servers", [EHR_FHIR, "http://127.0.0.1:*"])
     settings = Settings(profile="development", auth="off", data_dir=tmp_path, **overrides)
     return TestClient(create_app(settings, today=SCENARIO.today), follow_redirects=False)
 

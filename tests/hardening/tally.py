@@ -25,6 +25,8 @@ BODIES_UNREAD = "anonymous bodies refused unread"
 FEEDBACK_FLOODS = "oversized or contended feedback posts answered 413/503"
 LONG_STRINGS = "over-long strings refused at parse"
 PRIVATE_FILES = "data files checked private (0600/0700)"
+OUTBOUND_REFUSED = "non-allowlisted fhirServer calls refused (403) before any connection"
+OUTBOUND_PREFETCHED = "fully prefetched calls with a hostile fhirServer answered without contacting it"
 
 TALLY: Counter[str] = Counter()
 

@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.errors import Detail, PrefetchUnavailable
+from cds_hooks.errors import Detail, FhirServerNotAllowed, PrefetchUnavailable
 from cds_hooks.fhir_client import FetchOutcome, FetchRequest
 from cds_hooks.models import HookRequest
-from cds_hooks.prefetch import UnresolvedToken, render_template, resolve_prefetch
+from cds_hooks.outbound import FhirServerAllowlist
+from cds_hooks.prefetch import Outbound, UnresolvedToken, render_template, resolve_prefetch
 from cds_hooks.services import ChartPart, PrefetchKey
+
+# The FHIR servers these tests name (the allowlist itself is tested in tests/security/test_fhir_server_allowlist.py).
+ANYWHERE_TESTED = Outbound(
+    FhirServerAllowlist(["https://fhir.example.org", "https://ehr.example/fhir"]), "https://ehr.example"
+)
 
 KEYS = (
     PrefetchKey("patient", "Patient/{{context.patientId}}", ChartPart.patient, required=False),
@@ -55,7 +61,8 @@ def hook_request(prefetch: dict[str, Any] | None, **extra: Any) -> HookRequest:
 
 
 async def resolve(request: HookRequest, fetcher: RecordingFetcher):  # type: ignore[no-untyped-def]
-    return await resolve_prefetch(request, KEYS, fetcher, timeout_s=1.0, max_entries=100)  # type: ignore[arg-type]
+    return await resolve_prefetch(request, KEYS, fetcher, outbound=ANYWHERE_TESTED,  # type: ignore[arg-type]
+                                  timeout_s=1.0, max_entries=100)
 
 
 def test_template_tokens_are_filled_from_context_and_user_id() -> None:
@@ -213,8 +220,8 @@ def prescription(reference: str) -> dict[str, Any]:
 
 
 async def resolve_medications(request: HookRequest, fetcher: RecordingFetcher):  # type: ignore[no-untyped-def]
-    return await resolve_prefetch(request, MEDICATION_KEYS, fetcher, timeout_s=1.0,  # type: ignore[arg-type]
-                                  max_entries=100)
+    return await resolve_prefetch(request, MEDICATION_KEYS, fetcher, outbound=ANYWHERE_TESTED,  # type: ignore[arg-type]
+                                  timeout_s=1.0, max_entries=100)
 
 
 async def test_medications_sent_beside_the_prescriptions_are_indexed_by_id_and_full_url() -> None:
@@ -256,3 +263,36 @@ async def test_a_failed_medication_fetch_is_reported_and_the_chart_kept() -> Non
     assert resolved.sources["medicationProducts"] == "missing"
     assert resolved.fetch_errors == {"medicationProducts": "timeout"}
     assert len(resolved.chart.medication_requests) == 1
+
+
+# -- a fhirServer not on the caller's allowlist (tests/api/test_outbound_api.py covers it over HTTP) ------------
+
+NOWHERE = Outbound(FhirServerAllowlist([]), "https://ehr.example")
+
+
+async def test_a_key_to_fetch_from_a_non_allowlisted_server_is_refused_unsent() -> None:
+    fetcher = RecordingFetcher()
+    request = hook_request({"patient": PATIENT}, fhirServer="https://fhir.example.org")
+    with pytest.raises(FhirServerNotAllowed):
+        await resolve_prefetch(request, KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                               timeout_s=1.0, max_entries=100)
+    assert fetcher.calls == []
+
+
+async def test_enriching_follow_ups_are_skipped_not_refused() -> None:
+    """The Medication search and later pages of a sent Bundle only add to what was sent: left out, not a 403."""
+    fetcher = RecordingFetcher()
+    request = hook_request(
+        {"patient": PATIENT, "conditions": searchset(CONDITION, next_url="https://fhir.example.org/Condition?p=2")},
+        fhirServer="https://fhir.example.org",
+    )
+    resolved = await resolve_prefetch(request, KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                                      timeout_s=1.0, max_entries=100)
+    assert resolved.sources["conditions"] == "prefetch" and resolved.truncated == ["conditions"]
+    medications = hook_request({"medications": searchset(prescription("Medication/m1"))},
+                               fhirServer="https://ehr.example/fhir")
+    resolved = await resolve_prefetch(medications, MEDICATION_KEYS, fetcher, outbound=NOWHERE,  # type: ignore[arg-type]
+                                      timeout_s=1.0, max_entries=100)
+    assert resolved.sources["medicationProducts"] == "missing"
+    assert resolved.fetch_errors == {"medicationProducts": "fhirServer not allowed"}
+    assert fetcher.calls == []
