@@ -19,6 +19,7 @@ direction makes a test fail. Expected results are written here from the publishe
 | unknown age                              | adult interval with the lowest floor   | (service rule: never a borderline card) |
 | ionized calcium low / high               | < 1.15 / > 1.35 mmol/L                 | CMDT                                |
 | ionized calcium severe                   | < 0.9 mmol/L                           | (service rule mirroring 1.9 total)  |
+| lab's adjusted calcium, no range, adult  | 2.20-2.60 mmol/L (from 16 y)           | Severn Pathology                    |
 
 Unit conversions (IUPAC standard atomic weights): Mg 24.305 g/mol, so 1 mg/dL = 0.41144 mmol/L; K 39.098 g/mol,
 1 mg/dL = 0.25577 mmol/L; Ca 40.078 g/mol, 1 mg/dL = 0.24951 mmol/L. mEq/L = mmol/L x valence (Mg, Ca 2; K, Na 1).
@@ -129,7 +130,8 @@ def _severity(result) -> str | None:
         (ICA, 2.32, "mEq/L", None),
         # the lab's adjusted calcium (no range sent): severe < 1.9 as for total
         (CA_ADJ, 1.89, "mmol/L", "severe"), (CA_ADJ, 1.9, "mmol/L", "mild"), (CA_ADJ, 1.71, "mmol/L", "severe"),
-        (CA_ADJ, 2.09, "mmol/L", "mild"),
+        (CA_ADJ, 2.09, "mmol/L", "mild"), (CA_ADJ, 2.19, "mmol/L", "mild"), (CA_ADJ, 2.2, "mmol/L", None),
+        (CA_ADJ, 1.98, "mmol/L", "mild"), (CA_ADJ, 2.42, "mmol/L", None),
     ],
 )
 def test_severity_band_and_default_low_limit(analyte, value, unit, expected) -> None:
@@ -147,6 +149,8 @@ def test_severity_band_and_default_low_limit(analyte, value, unit, expected) -> 
         (CA, 10.0, "mg/dL", False), (CA, 10.01, "mg/dL", True), (CA, 9.0, "mg/dL", False), (CA, 11.0, "mg/dL", True),
         (ICA, 1.35, "mmol/L", False), (ICA, 1.36, "mmol/L", True), (ICA, 1.215, "mmol/L", False),
         (ICA, 1.485, "mmol/L", True), (ICA, 5.41, "mg/dL", False), (ICA, 5.42, "mg/dL", True),
+        (CA_ADJ, 2.6, "mmol/L", False), (CA_ADJ, 2.61, "mmol/L", True), (CA_ADJ, 2.34, "mmol/L", False),
+        (CA_ADJ, 2.86, "mmol/L", True),
     ],
 )
 def test_default_high_limit(analyte, value, unit, high) -> None:
@@ -388,3 +392,11 @@ def test_sodium_over_correction_limits_and_the_below_115_high_risk_sentence(know
     assert "osmotic demyelination" in card.detail
     assert (HIGH_RISK in card.detail) is high_risk
     assert ("This patient is high-risk" in card.detail) is high_risk  # no other risk on this chart
+
+
+@pytest.mark.parametrize(("potassium", "high_risk"), [(3.15, True), (3.49, True), (3.5, False), (3.85, False)])
+def test_low_potassium_makes_a_sodium_patient_high_risk_at_the_default_floor(knowledge, potassium, high_risk) -> None:
+    card = card_for(patient_view(knowledge, twitching(), lab(NA_MOLAR, 128, "mmol/L"),
+                                 lab(K_MOLAR, potassium, "mmol/L")), SODIUM_CARD)
+    expected = "This patient is high-risk (low potassium): keep correction under 8 mmol/L in 24 hours."
+    assert (expected in card.detail) is high_risk
