@@ -121,7 +121,7 @@ def read_chart(
     lab_facts = read_labs(buckets, reader, since=today - timedelta(days=lab_recency_days), today=today,
                           age=demographics.age)
     kidney_since = today - timedelta(days=max(KIDNEY_FUNCTION_WINDOW_DAYS, lab_recency_days))
-    egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR")
+    egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR", today=today)
 
     return ChartFacts(
         patient_id=chart.patient_id,

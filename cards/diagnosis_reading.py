@@ -184,7 +184,7 @@ def pregnancy_evidence(conditions: Sequence[CodedFact], tests: Iterable[Mapping[
     rows = [fact.basis_row(f"current pregnancy ({fact.status})") for fact in conditions
             if Concept.PREGNANCY in fact.concepts and _current_pregnancy(fact, today)]
     since = today - timedelta(days=PREGNANCY_TEST_WINDOW_DAYS)
-    for observation, when in newest_first(tests, reader, since=since):
+    for observation, when in newest_first(tests, reader, since=since, until=today):
         if result_answer(observation, terminology):
             rows.append(BasisRow(code_label(observation, "Pregnancy test"), "positive", "", when.isoformat(),
                                  reference("Observation", observation.id)))

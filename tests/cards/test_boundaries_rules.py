@@ -325,17 +325,11 @@ def test_an_electrolyte_dated_after_today_is_not_used(knowledge) -> None:
     assert evaluation.skipped_resources["Observation:future-dated"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="defect: the eGFR is read without `today` (chart_reader calls "
-                   "latest_measurement without it), so a future-dated eGFR (a data error) is taken as the latest and "
-                   "hides last week's eGFR 25: a magnesium order in severe kidney disease goes unwarned")
 def test_a_future_dated_egfr_does_not_hide_a_current_one(knowledge) -> None:
     evaluation = _orders(knowledge, draft(rxnorm="6585"), _egfr(25, days_ago=5), _egfr(90, days_ago=-30))
     assert ORDER_MAGNESIUM in rule_ids(evaluation)
 
 
-@pytest.mark.xfail(strict=True, reason="defect: pregnancy_evidence reads tests without `until=today`, so a "
-                   "future-dated negative test (a data error) counts as the latest and hides last week's positive "
-                   "test: the valproate order is not flagged as ordered during pregnancy")
 def test_a_future_dated_negative_pregnancy_test_does_not_hide_a_current_positive(knowledge) -> None:
     evaluation = _orders(knowledge, draft("Depakote 250 MG"), _positive_test(5),
                          finding(PREGNANCY_TEST, loinc=True, value=False, when=_ago(-30)))
