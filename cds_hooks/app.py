@@ -46,6 +46,7 @@ from .handouts import render_handout_page
 from .head_requests import HeadAsGet
 from .json_limits import parse_json_object
 from .json_response import JsonResponse
+from .logs import request_context
 from .metrics import LabelSets, announce, exposition, observe
 from .models import FeedbackRequest, Hook
 from .outbound import DEVELOPMENT_FHIR_SERVERS
@@ -194,7 +195,8 @@ def create_app(
         """Log and count a request once it is answered; a `CdsError` is recorded here and mapped to HTTP by the
         one exception handler (anything else stays a 500, answered by `UnexpectedErrors`)."""
         try:
-            yield
+            with request_context(outcome.request_id):
+                yield
         except CdsError as error:
             outcome.status = error.status_code
             outcome.error = error.reason if isinstance(error, NotAuthenticated) else error.message

@@ -13,7 +13,8 @@ from typing import Literal
 from cards import Indicator
 
 Outcome = Literal["accepted", "overridden"]
-FeedbackStatus = Literal["stored", "duplicate", "unknown-card"]
+# unknown-suggestion: an acceptance naming a suggestion the card never had (stored for the audit trail, snoozes nothing)
+FeedbackStatus = Literal["stored", "duplicate", "unknown-card", "unknown-suggestion"]
 
 
 @dataclass(frozen=True)

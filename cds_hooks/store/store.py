@@ -168,6 +168,8 @@ class Store:
             return FeedbackResult(item.card_uuid, "duplicate")
         if card is None:
             return FeedbackResult(item.card_uuid, "unknown-card")
+        if not set(item.accepted_suggestions) <= set(card.suggestion_uuids):
+            return FeedbackResult(item.card_uuid, "unknown-suggestion")
         window = self._policy.window(item.outcome, item.override_code)
         if window is not None:
             connection.execute(
@@ -271,7 +273,8 @@ class Store:
 def _issued_by(connection: Connection, service_id: str, card_uuids: set[str]) -> dict[str, Row[Any]]:
     """The cards among `card_uuids` that this service issued: what feedback needs to know about each."""
     query = select(
-        issued_cards.c.uuid, issued_cards.c.rule_id, issued_cards.c.patient_key, issued_cards.c.indicator
+        issued_cards.c.uuid, issued_cards.c.rule_id, issued_cards.c.patient_key, issued_cards.c.indicator,
+        issued_cards.c.suggestion_uuids,
     ).where(issued_cards.c.uuid.in_(card_uuids), issued_cards.c.service_id == service_id)
     return {row.uuid: row for row in connection.execute(query)}
 

@@ -134,6 +134,19 @@ def test_accepted_suggestion_is_not_suggested_again(client: TestClient) -> None:
     assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-e")
 
 
+def test_an_acceptance_naming_a_suggestion_the_card_never_had_snoozes_nothing(client: TestClient) -> None:
+    card = cards_by_rule(client, "patient-s")[MAGNESIUM_RULE]
+    other = cards_by_rule(client, "patient-t")[MAGNESIUM_RULE]["suggestions"][0]["uuid"]
+    item = {
+        "card": card["uuid"],
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": other}],
+        "outcomeTimestamp": "2026-11-25T09:00:00Z",
+    }
+    assert send_feedback(client, item) == "unknown-suggestion"
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-s")
+
+
 def test_feedback_for_a_card_never_issued_is_answered_unknown(client: TestClient) -> None:
     item = {"card": "never-issued", "outcome": "overridden", "outcomeTimestamp": "2026-11-25T09:00:00Z"}
     response = client.post("/cds-services/patient-view/feedback", json={"feedback": [item]})

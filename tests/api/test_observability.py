@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from cds_hooks.app import create_app
 from cds_hooks.outcomes import Endpoint, RequestOutcome, Stage
 from cds_hooks.settings import Settings
 from tests.api.test_feedback_loop_api import MAGNESIUM_RULE, TODAY, override, patient_view
+from tests.support.log_capture import production_logs
 
 
 @pytest.fixture
@@ -119,3 +121,15 @@ def test_truncated_prefetch_keys_are_in_the_log_line() -> None:
     outcome.finish(200)
     assert outcome.log_fields()["truncated_prefetch_keys"] == ["observations"]
     assert "truncated_prefetch_keys" not in RequestOutcome(Endpoint.HOOK, "patient-view", status=200).log_fields()
+
+
+def test_every_line_logged_during_a_request_carries_its_request_id(tmp_path: Path) -> None:
+    settings = Settings(profile="development", data_dir=tmp_path)  # authentication on: the bad token is logged
+    with production_logs("INFO") as logs, TestClient(create_app(settings, today=TODAY)) as client:
+        client.post("/cds-services/patient-view", json=patient_view("rid-1"),
+                    headers={"Authorization": "Bearer not.a.jwt"})
+    lines = [json.loads(line) for line in logs.text.splitlines()]
+    [rejected] = [line for line in lines if line["msg"] == "jwt rejected"]
+    [call] = [line for line in lines if line["msg"] == "hook call"]
+    assert rejected["request_id"] == call["request_id"] and len(call["request_id"]) == 36
+    assert "request_id" not in next(line for line in lines if line["msg"] == "configuration")
