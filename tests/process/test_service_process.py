@@ -46,7 +46,9 @@ def test_served_service_fetches_missing_data_from_a_real_fhir_server_and_verifie
     key = ec_key("ES384", ec.SECP384R1())
     env = {
         "FTCDS_PROFILE": "production",
-        "FTCDS_TRUSTED_ISSUERS": json.dumps([{"iss": ISSUER, "jwks": key_set(key.public_jwk())}]),
+        "FTCDS_TRUSTED_ISSUERS": json.dumps(
+            [{"iss": ISSUER, "jwks": key_set(key.public_jwk()), "fhir_servers": ["http://127.0.0.1:*"]}]
+        ),
         "FTCDS_ID_HASH_SECRET": "process-test",
         "FTCDS_DATA_DIR": str(tmp_path / "data"),
         "FTCDS_FETCH_TIMEOUT_MS": "3000",
