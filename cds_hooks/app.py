@@ -258,7 +258,7 @@ def create_app(
         outcome = RequestOutcome(Endpoint.FEEDBACK, service_id)
         with answered(outcome, "feedback"):
             engine.service(service_id)
-            await authenticate(request)
+            caller = await authenticate(request)
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
             document = parse_json_object(
                 body, max_depth=settings.max_json_depth, max_string_chars=settings.max_json_string_chars
@@ -273,7 +273,8 @@ def create_app(
                 parsed = FeedbackRequest.model_validate(document)
             except ValidationError as exc:
                 raise BadRequest("invalid feedback", details=validation_messages(exc)) from None
-            results = await request.app.state.loop.save_feedback(service_id, parsed)
+            issuer = caller.issuer if caller is not None else None
+            results = await request.app.state.loop.save_feedback(service_id, parsed, issuer)
             for item, result in zip(parsed.feedback, results, strict=True):
                 reason = item.overrideReason.reason if item.overrideReason else None
                 outcome.feedback[(result.status, reason.code if reason else item.outcome)] += 1

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from cards import Evaluation, Knowledge, OrderContext
 
 from .errors import BadRequest, Detail, PayloadTooLarge, UnknownService
-from .feedback_loop import FeedbackLoop, NoFeedback
+from .feedback_loop import FeedbackLoop, NoFeedback, Tenant
 from .fhir_client import FhirFetcher
 from .json_limits import parse_json_object
 from .models import CONTEXT_MODELS, CardsResponse, DiscoveryResponse, Hook, HookRequest, PatientContext
@@ -179,7 +179,10 @@ class CdsEngine:
             )
         with timings.measure(Stage.EVALUATE):
             evaluation = self._evaluate(call, resolved)
-        patient_key = self.loop.key(call.context.patientId)
+        issuer = caller.issuer if caller is not None else None
+        fhir_server = str(call.request.fhirServer).rstrip("/") if call.request.fhirServer else None
+        tenant = Tenant(issuer, fhir_server)
+        patient_key = self.loop.key(call.context.patientId, tenant)
         with timings.measure(Stage.SUPPRESS):
             screened = await self.loop.screen(patient_key, evaluation.cards)
         drafts, held_back = screened.shown, screened.held_back
@@ -192,7 +195,8 @@ class CdsEngine:
             service_id=call.service.id,
             hook_instance=call.request.hookInstance,
             patient_key=patient_key,
-            user_key=self.loop.key(call.context.userId),
+            user_key=self.loop.key(call.context.userId, tenant),
+            issuer=issuer,
             cards=rendered,
             held_back=held_back,
         )

@@ -9,12 +9,13 @@ is back.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -99,10 +100,22 @@ def screen(drafts: Sequence[CardDraft], snoozes: dict[str, Suppression]) -> Scre
     return screened
 
 
+@dataclass(frozen=True)
+class Tenant:
+    """Whose ids these are: patient and user ids are unique only within one EHR (its JWT issuer) and FHIR server,
+    so every key the store sees is scoped to both, and one EHR's feedback can never quiet another EHR's cards."""
+
+    issuer: str | None  # the verified token's `iss`; None with authentication off
+    fhir_server: str | None  # the request's `fhirServer`, without a trailing slash; None when not sent
+
+    def scoped(self, identifier: str) -> str:
+        return json.dumps([self.issuer, self.fhir_server, identifier])
+
+
 class NoFeedback:
     """The loop for a run without a store (`facial-twitch-cds evaluate`): nothing is suppressed or recorded."""
 
-    def key(self, identifier: str) -> str:
+    def key(self, identifier: str, tenant: Tenant) -> str:
         return ""
 
     async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
@@ -126,9 +139,13 @@ class FeedbackLoop:
         self._secret = secret
         self._knowledge_version = knowledge_version
 
-    def key(self, identifier: str) -> str:
-        """The keyed hash that stands for a patient or user id in the store and in logs."""
-        return keyed_hash(self._secret, identifier)
+    def key(self, identifier: str, tenant: Tenant) -> str:
+        """The keyed hash that stands for a patient or user id of `tenant` in the store and in logs."""
+        return keyed_hash(self._secret, tenant.scoped(identifier))
+
+    def issuer_key(self, issuer: str | None) -> str:
+        """The keyed hash recorded with each card, so only its issuer can give feedback on it."""
+        return keyed_hash(self._secret, json.dumps(["issuer", issuer]))
 
     async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
         if not drafts:
@@ -143,6 +160,7 @@ class FeedbackLoop:
         hook_instance: str,
         patient_key: str,
         user_key: str,
+        issuer: str | None,
         cards: Sequence[tuple[CardDraft, Card]],
         held_back: Sequence[str],
     ) -> None:
@@ -158,6 +176,7 @@ class FeedbackLoop:
                 indicator=draft.indicator,
                 suggestion_uuids=tuple(s.uuid for s in card.suggestions or () if s.uuid),
                 issued_at=now,
+                issuer_key=self.issuer_key(issuer),
                 patient_key=patient_key,
                 user_key=user_key,
             )
@@ -166,8 +185,10 @@ class FeedbackLoop:
         suppressed = [SuppressedCard(rule, service_id, patient_key, now) for rule in held_back]
         self.recorder.submit(issued=issued, suppressed=suppressed)
 
-    async def save_feedback(self, service_id: str, request: FeedbackRequest) -> list[FeedbackResult]:
-        """Store every item durably (committed before this returns); duplicates are stored once."""
+    async def save_feedback(self, service_id: str, request: FeedbackRequest,
+                            issuer: str | None) -> list[FeedbackResult]:
+        """Store every item durably (committed before this returns); duplicates are stored once. Feedback on a card
+        issued to another issuer is answered `unknown-card` and snoozes nothing."""
         records = [
             FeedbackRecord(
                 card_uuid=item.card,
@@ -182,12 +203,12 @@ class FeedbackLoop:
             )
             for item in request.feedback
         ]
-        return await run_in_threadpool(self._save, service_id, records)
+        return await run_in_threadpool(self._save, service_id, records, self.issuer_key(issuer))
 
-    def _save(self, service_id: str, records: list[FeedbackRecord]) -> list[FeedbackResult]:
+    def _save(self, service_id: str, records: list[FeedbackRecord], issuer_key: str) -> list[FeedbackResult]:
         # Cards are recorded in the background; write those still queued so this feedback finds its card.
         self.recorder.flush()
-        return self.store.save_feedback(service_id, records)
+        return self.store.save_feedback(service_id, records, issuer_key)
 
     def close(self) -> None:
         """Flush queued records (normal shutdown loses nothing) and release the database."""

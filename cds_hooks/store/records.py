@@ -29,8 +29,9 @@ class IssuedCard:
     indicator: Indicator
     suggestion_uuids: tuple[str, ...]
     issued_at: datetime
-    patient_key: str
+    patient_key: str  # scoped to the tenant (issuer and FHIR server): see `feedback_loop.Tenant`
     user_key: str | None
+    issuer_key: str | None = None  # keyed hash of the issuer the card went to; None for cards from before 0002
 
 
 @dataclass(frozen=True)

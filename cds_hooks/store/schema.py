@@ -69,6 +69,7 @@ issued_cards = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("patient_key", KEY, nullable=False),
     Column("user_key", KEY),
+    Column("issuer_key", KEY),  # only this issuer may give feedback on the card; NULL: issued before 0002
     Index(None, "issued_at"),
 )
 

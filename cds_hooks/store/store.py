@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, insert, select, text, update
+from sqlalchemy import Connection, Engine, Row, Table, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -111,6 +111,7 @@ class Store:
                 "issued_at": card.issued_at,
                 "patient_key": card.patient_key,
                 "user_key": card.user_key,
+                "issuer_key": card.issuer_key,
             }
             for card in cards
         ]
@@ -130,14 +131,16 @@ class Store:
 
     # --- feedback and suppression -------------------------------------------------------------------------------
 
-    def save_feedback(self, service_id: str, items: Sequence[FeedbackRecord]) -> list[FeedbackResult]:
-        """Store feedback idempotently and snooze what it asks to snooze; committed when this returns."""
+    def save_feedback(self, service_id: str, items: Sequence[FeedbackRecord],
+                      issuer_key: str | None = None) -> list[FeedbackResult]:
+        """Store feedback idempotently and snooze what it asks to snooze; committed when this returns. With
+        `issuer_key`, a card issued to another issuer counts as unknown (cards from before 0002 carry none)."""
         for item in items:
             _require_fits("card uuid", item.card_uuid)
             _require_fits("override reason code", item.override_code)
         received_at = self.now()
         with lock_contention_as_busy(), self._writer.begin() as connection:
-            cards = _issued_by(connection, service_id, {item.card_uuid for item in items})
+            cards = _issued_by(connection, service_id, {item.card_uuid for item in items}, issuer_key)
             return [
                 self._save_one(connection, service_id, item, cards.get(item.card_uuid), received_at)
                 for item in items
@@ -270,12 +273,16 @@ class Store:
         return dialect_insert(table).on_conflict_do_nothing(index_elements=[unique_column])
 
 
-def _issued_by(connection: Connection, service_id: str, card_uuids: set[str]) -> dict[str, Row[Any]]:
-    """The cards among `card_uuids` that this service issued: what feedback needs to know about each."""
+def _issued_by(connection: Connection, service_id: str, card_uuids: set[str],
+               issuer_key: str | None) -> dict[str, Row[Any]]:
+    """The cards among `card_uuids` that this service issued (to this issuer, when given): what feedback needs to
+    know about each."""
     query = select(
         issued_cards.c.uuid, issued_cards.c.rule_id, issued_cards.c.patient_key, issued_cards.c.indicator,
         issued_cards.c.suggestion_uuids,
     ).where(issued_cards.c.uuid.in_(card_uuids), issued_cards.c.service_id == service_id)
+    if issuer_key is not None:
+        query = query.where(or_(issued_cards.c.issuer_key == issuer_key, issued_cards.c.issuer_key.is_(None)))
     return {row.uuid: row for row in connection.execute(query)}
 
 
