@@ -6,8 +6,10 @@ the chart and the date passed in (rules never read the clock).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 from . import order_checks, pathways
 from .chart_reader import read_chart
@@ -34,9 +36,29 @@ OBSERVATION_CONCEPTS = (
 )
 
 
+KNOWLEDGE_DIR = Path(__file__).parent
+# What the cards are made from: the rules (Python, for now), value sets and handouts.
+_CONTENT_GLOBS = ("**/*.py", "valuesets/*.json", "handouts/*.html")
+
+
+def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
+    """SHA-256 (first 12 hex digits) over every knowledge file's path and bytes: two deployments with the same
+    release but edited content are told apart in discovery, on cards and in analytics."""
+    digest = hashlib.sha256()
+    files = sorted({path for pattern in _CONTENT_GLOBS for path in root.glob(pattern)
+                    if "__pycache__" not in path.parts})
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 class Knowledge:
-    def __init__(self, terminology: Terminology, handouts: dict[str, Handout]) -> None:
-        self.version = terminology.version
+    def __init__(self, terminology: Terminology, handouts: dict[str, Handout], content: str = "") -> None:
+        """`release` is the reviewed knowledge version; `version` adds the content hash (`2026.11.0+3f2a9c1e07b4`),
+        and is what discovery, cards, analytics and metrics carry."""
+        self.release = terminology.version
+        self.content_hash = content
+        self.version = f"{self.release}+{content}" if content else self.release
         self._terminology = terminology
         self._handouts = handouts
         self._observation_codings = terminology.listed_codings(OBSERVATION_CONCEPTS)
@@ -83,4 +105,4 @@ class Knowledge:
 @cache
 def load_knowledge() -> Knowledge:
     """The knowledge, validated once per process (value sets as FHIR ValueSets, handouts as safe HTML)."""
-    return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts())
+    return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts(), content_hash())

@@ -88,6 +88,8 @@ def _analytics_json(analytics: Analytics) -> dict[str, Any]:
     body["by_rule"] = [{"rule_id": rule, **_counts_json(c)} for rule, c in analytics.by_rule.items()]
     body["by_service"] = [{"service_id": service, **_counts_json(c)} for service, c in analytics.by_service.items()]
     body["by_day"] = [{"date": day.isoformat(), **_counts_json(c)} for day, c in analytics.by_day.items()]
+    body["by_knowledge_version"] = [{"knowledge_version": version, **_counts_json(c)}
+                                    for version, c in analytics.by_knowledge_version.items()]
     return body
 
 

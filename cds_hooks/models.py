@@ -181,6 +181,7 @@ class ServiceDefinition(_Outbound):
     id: str
     prefetch: dict[str, str] | None = None
     usageRequirements: str | None = None
+    extension: dict[str, Any] | None = None
 
 
 class DiscoveryResponse(_Outbound):

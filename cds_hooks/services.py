@@ -8,7 +8,7 @@ means the rules run without it and the logs say so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,6 +43,7 @@ class CdsService:
     description: str
     usage_requirements: str
     prefetch: tuple[PrefetchKey, ...]
+    knowledge: Mapping[str, str]  # release and content hash of the knowledge it runs
 
     def definition(self) -> ServiceDefinition:
         return ServiceDefinition(
@@ -52,10 +53,13 @@ class CdsService:
             id=self.id,
             prefetch={key.name: key.template for key in self.prefetch},
             usageRequirements=self.usage_requirements,
+            extension={KNOWLEDGE_EXTENSION: dict(self.knowledge)},
         )
 
 
 OBSERVATION_PAGE_SIZE = 200
+# Discovery extension (CDS Hooks 2.0 `extension`): which knowledge release and content each service runs.
+KNOWLEDGE_EXTENSION = "facial-twitch-cds-knowledge"
 
 _USAGE = (
     "Grant read access to Patient, Observation, Condition, MedicationRequest, MedicationStatement and Medication "
@@ -100,6 +104,7 @@ def chart_prefetch(knowledge: Knowledge) -> tuple[PrefetchKey, ...]:
 def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
     """Every service this deployment offers, by id (ids equal the hook names)."""
     prefetch = chart_prefetch(knowledge)
+    version = {"release": knowledge.release, "contentHash": knowledge.content_hash, "version": knowledge.version}
     services = (
         CdsService(
             id=Hook.PATIENT_VIEW.value,
@@ -112,6 +117,7 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
             ),
             usage_requirements=_USAGE,
             prefetch=prefetch,
+            knowledge=version,
         ),
         CdsService(
             id=Hook.ORDER_SELECT.value,
@@ -124,6 +130,7 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
             ),
             usage_requirements=_USAGE,
             prefetch=prefetch,
+            knowledge=version,
         ),
         CdsService(
             id=Hook.ORDER_SIGN.value,
@@ -134,6 +141,7 @@ def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
             ),
             usage_requirements=_USAGE,
             prefetch=prefetch,
+            knowledge=version,
         ),
     )
     return {service.id: service for service in services}

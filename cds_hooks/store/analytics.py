@@ -63,6 +63,8 @@ class Analytics:
     by_rule: Mapping[str, Counts]
     by_service: Mapping[str, Counts]
     by_day: Mapping[date, Counts]
+    # issued, accepted and overridden per knowledge version of the card (suppressions count no version)
+    by_knowledge_version: Mapping[str, Counts] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class _Tally:
     service_id: str
     day: date
     counts: Counts
+    knowledge_version: str | None = None
 
 
 def query_analytics(connection: Connection, start: date, end: date, service_id: str | None) -> Analytics:
@@ -87,10 +90,13 @@ def query_analytics(connection: Connection, start: date, end: date, service_id: 
     by_day = dict.fromkeys(days, Counts())
     by_rule: dict[str, Counts] = {}
     by_service: dict[str, Counts] = {}
+    by_version: dict[str, Counts] = {}
     for tally in tallies:
         by_day[tally.day] += tally.counts
         by_rule[tally.rule_id] = by_rule.get(tally.rule_id, Counts()) + tally.counts
         by_service[tally.service_id] = by_service.get(tally.service_id, Counts()) + tally.counts
+        if tally.knowledge_version is not None:
+            by_version[tally.knowledge_version] = by_version.get(tally.knowledge_version, Counts()) + tally.counts
     return Analytics(
         start=start,
         end=end,
@@ -99,6 +105,7 @@ def query_analytics(connection: Connection, start: date, end: date, service_id: 
         by_rule=MappingProxyType(dict(sorted(by_rule.items()))),
         by_service=MappingProxyType(dict(sorted(by_service.items()))),
         by_day=MappingProxyType(by_day),
+        by_knowledge_version=MappingProxyType(dict(sorted(by_version.items()))),
     )
 
 
@@ -132,8 +139,15 @@ def _per_rule_and_day(
 
 
 def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
-    rows = _per_rule_and_day(connection, issued_cards, issued_cards.c.issued_at, start, end, service_id)
-    return [_Tally(rule, service, on, Counts(issued=n)) for rule, service, on, n in rows]
+    day = _day(issued_cards.c.issued_at)
+    version = issued_cards.c.knowledge_version
+    query = (
+        select(issued_cards.c.rule_id, issued_cards.c.service_id, day, version, func.count())
+        .where(_in_range(issued_cards.c.issued_at, start, end))
+        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day, version)
+    )
+    rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
+    return [_Tally(rule, service, on, Counts(issued=n), knowledge) for rule, service, on, knowledge, n in rows]
 
 
 def _feedback(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
@@ -143,13 +157,15 @@ def _feedback(connection: Connection, start: date, end: date, service_id: str | 
             issued_cards.c.rule_id,
             issued_cards.c.service_id,
             day,
+            issued_cards.c.knowledge_version,
             feedback.c.outcome,
             feedback.c.override_code,
             func.count(),
         )
         .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
         .where(feedback.c.card_known.is_(True), _in_range(feedback.c.outcome_timestamp, start, end))
-        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day, feedback.c.outcome, feedback.c.override_code)
+        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day, issued_cards.c.knowledge_version,
+                  feedback.c.outcome, feedback.c.override_code)
     )
     rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
     return [
@@ -160,8 +176,9 @@ def _feedback(connection: Connection, start: date, end: date, service_id: str | 
             Counts(accepted=n)
             if outcome == "accepted"
             else Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: n})),
+            knowledge,
         )
-        for rule, service, on, outcome, code, n in rows
+        for rule, service, on, knowledge, outcome, code, n in rows
     ]
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,19 @@ def test_every_line_logged_during_a_request_carries_its_request_id(tmp_path: Pat
     [call] = [line for line in lines if line["msg"] == "hook call"]
     assert rejected["request_id"] == call["request_id"] and len(call["request_id"]) == 36
     assert "request_id" not in next(line for line in lines if line["msg"] == "configuration")
+
+
+def test_the_knowledge_version_and_content_hash_are_in_discovery_on_cards_and_in_analytics(client) -> None:
+    knowledge = load_knowledge()
+    for service in client.get("/cds-services").json()["services"]:
+        assert service["extension"]["facial-twitch-cds-knowledge"] == {
+            "release": knowledge.release, "contentHash": knowledge.content_hash, "version": knowledge.version}
+    card = client.post("/cds-services/patient-view", json=patient_view("ver-1")).json()["cards"][0]
+    assert f"(knowledge {knowledge.version})" in card["source"]["topic"]["display"]
+    now = datetime.now(UTC)
+    item = {**override(card, "not-relevant"), "outcomeTimestamp": now.isoformat()}
+    client.post("/cds-services/patient-view/feedback", json={"feedback": [item]})
+    days = {"start": (now.date() - timedelta(days=1)).isoformat(), "end": now.date().isoformat()}
+    analytics = client.get("/analytics", params=days).json()
+    [row] = [r for r in analytics["by_knowledge_version"] if r["knowledge_version"] == knowledge.version]
+    assert row["issued"] >= 1 and row["overridden_by_reason"] == {"not-relevant": 1}

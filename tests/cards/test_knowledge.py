@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from builders import TODAY, chart, icd, lab, medication, patient, patient_view, twitching
 from cards import Evaluation, Knowledge, load_knowledge
 from cards.fhir_reading import ResourceReader
-from cards.knowledge import KNOWLEDGE_VERSION
+from cards.knowledge import KNOWLEDGE_DIR, KNOWLEDGE_VERSION, content_hash
 from cards.terminology import ICD10CM, LOINC, SNOMED
 
 
 def test_knowledge_is_loaded_once_and_versioned() -> None:
     assert load_knowledge() is load_knowledge()
     assert isinstance(load_knowledge(), Knowledge)
-    assert load_knowledge().version == KNOWLEDGE_VERSION == "2026.11.0"
+    knowledge = load_knowledge()
+    assert knowledge.release == KNOWLEDGE_VERSION == "2026.11.0"
+    assert re.fullmatch(r"[0-9a-f]{12}", knowledge.content_hash)
+    assert knowledge.version == f"2026.11.0+{knowledge.content_hash}"
+
+
+def test_the_content_hash_changes_with_any_knowledge_file_and_only_then(tmp_path: Path) -> None:
+    copy = tmp_path / "cards"
+    shutil.copytree(KNOWLEDGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert content_hash(copy) == content_hash()
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    (copy / "notes.txt").write_text("not knowledge")
+    assert content_hash(copy) == content_hash()
+    for changed in ("thresholds.py", "valuesets/lab-magnesium.json", "handouts/stress.html"):
+        edited = tmp_path / changed.replace("/", "-")
+        shutil.copytree(copy, edited)
+        (edited / changed).write_bytes((edited / changed).read_bytes() + b" ")
+        assert content_hash(edited) != content_hash(), changed
 
 
 def test_observation_codings_cover_every_code_the_rules_read(knowledge) -> None:
