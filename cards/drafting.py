@@ -32,10 +32,12 @@ SEVERITY_INDICATORS: dict[Severity, Indicator] = {
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """A rule's stable id (suppression and analytics key on it) and its human title."""
+    """A rule's stable id (suppression and analytics key on it), its human title, and whether a site may silence
+    or switch it off (not when its card can be the only warning of an emergency)."""
 
     rule_id: str
     title: str
+    may_silence: bool = True
 
 
 def _cell(text: str) -> str:

@@ -15,8 +15,9 @@ from . import order_checks, pathways
 from .chart_reader import read_chart
 from .drafting import RuleInfo
 from .facts import ChartFacts
+from .site import Mode, SiteKnowledge, load_site
 from .handout_library import Handout, load_handouts
-from .model import ChartData, Evaluation, OrderContext
+from .model import CardDraft, ChartData, Evaluation, OrderContext
 from .terminology import Concept, Terminology, load_terminology
 
 KNOWLEDGE_VERSION = "2026.11.0"
@@ -53,12 +54,14 @@ def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
 
 
 class Knowledge:
-    def __init__(self, terminology: Terminology, handouts: dict[str, Handout], content: str = "") -> None:
+    def __init__(self, terminology: Terminology, handouts: dict[str, Handout], content: str = "",
+                 site: SiteKnowledge | None = None) -> None:
         """`release` is the reviewed knowledge version; `version` adds the content hash (`2026.11.0+3f2a9c1e07b4`),
-        and is what discovery, cards, analytics and metrics carry."""
+        and is what discovery, cards, analytics and metrics carry. `site` holds each rule's mode."""
         self.release = terminology.version
         self.content_hash = content
         self.version = f"{self.release}+{content}" if content else self.release
+        self.site = site or SiteKnowledge()
         self._terminology = terminology
         self._handouts = handouts
         self._observation_codings = terminology.listed_codings(OBSERVATION_CONCEPTS)
@@ -76,7 +79,7 @@ class Knowledge:
         evaluation = Evaluation()
         facts = self._facts(chart, evaluation, today, lab_recency_days)
         if facts is not None:
-            evaluation.cards.extend(pathways.evaluate(facts))
+            self._sort_by_mode(evaluation, pathways.evaluate(facts))
         return evaluation
 
     def evaluate_orders(
@@ -88,8 +91,25 @@ class Knowledge:
         if facts is not None:
             under_review = order_checks.read_orders(orders, chart, self._terminology)
             if under_review.checked:
-                evaluation.cards.extend(order_checks.evaluate(facts, under_review))
+                self._sort_by_mode(evaluation, order_checks.evaluate(facts, under_review))
         return evaluation
+
+    def _sort_by_mode(self, evaluation: Evaluation, drafts: list[CardDraft]) -> None:
+        """Active rules' cards are returned, silent ones only recorded ("would have fired"), off ones dropped."""
+        for draft in drafts:
+            mode = self.site.mode(draft.rule_id)
+            if mode is Mode.ACTIVE:
+                evaluation.cards.append(draft)
+            elif mode is Mode.SILENT:
+                evaluation.silent.append(draft)
+
+    def with_site(self, site: SiteKnowledge) -> Knowledge:
+        """The same knowledge with the site's rule modes."""
+        return Knowledge(self._terminology, self._handouts, self.content_hash, site)
+
+    def load_site(self, path: Path | None) -> Knowledge:
+        """`with_site` for the site file at `path`, checked against these rules (`SiteKnowledgeError` if bad)."""
+        return self.with_site(load_site(path, self.rules()))
 
     def rules(self) -> tuple[RuleInfo, ...]:
         """Every rule that can fire, patient-view pathways first, then order checks."""

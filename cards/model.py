@@ -107,3 +107,4 @@ class Evaluation:
 
     cards: list[CardDraft] = field(default_factory=list)
     skipped_resources: Counter[str] = field(default_factory=Counter)
+    silent: list[CardDraft] = field(default_factory=list)  # from rules in silent mode: recorded, never returned

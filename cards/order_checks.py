@@ -22,9 +22,11 @@ from .pathways.refractory import BOTULINUM_AGE_LIMITS, below_botulinum_age
 from .terminology import Concept, Terminology
 from .thresholds import BOTULINUM_MIN_AGE_YEARS, Analyte
 
-POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium")
+POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium",
+                                  may_silence=False)
 MAGNESIUM_RENAL = RuleInfo("order.magnesium.renal", "Magnesium order with severe kidney disease")
-VALPROATE_PREGNANCY = RuleInfo("order.valproate.pregnancy", "Valproate order for someone who could become pregnant")
+VALPROATE_PREGNANCY = RuleInfo("order.valproate.pregnancy", "Valproate order for someone who could become pregnant",
+                               may_silence=False)
 VALPROATE_UNDER_55 = RuleInfo("order.valproate.under-55", "Valproate order for a patient under 55")
 LAMOTRIGINE_VALPROATE = RuleInfo("order.lamotrigine.valproate", "Lamotrigine and valproate together")
 BOTULINUM_NMJ = RuleInfo("order.botulinum.nmj-disorder", "Botulinum toxin with a neuromuscular junction disorder")

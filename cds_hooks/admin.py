@@ -101,6 +101,7 @@ def _counts_json(counts: Counts) -> dict[str, Any]:
         "overridden": counts.overridden,
         "overridden_by_reason": dict(sorted(counts.overridden_by_reason.items())),
         "suppressed": counts.suppressed,
+        "silent": counts.silent,
     }
     if counts.acceptance_rate is not None:
         body["acceptance_rate"] = round(counts.acceptance_rate, 4)

@@ -124,7 +124,7 @@ def create_app(
     are real time."""
     settings = trusting_the_development_issuer(settings or Settings())
     settings.check_startable()
-    knowledge = load_knowledge()
+    knowledge = load_knowledge().load_site(settings.site_knowledge)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -244,6 +244,7 @@ def create_app(
                 response = JsonResponse(result.response.model_dump(exclude_none=True))
             outcome.rules = result.rule_ids
             outcome.suppressed_rules = result.held_back
+            outcome.silent_rules = [draft.rule_id for draft in result.evaluation.silent]
             outcome.prefetch = result.prefetch.sources
             outcome.truncated_keys = result.prefetch.truncated
             outcome.skipped_resources = result.evaluation.skipped_resources

@@ -17,6 +17,7 @@ import typer
 import uvicorn
 
 from cards import load_knowledge
+from cards.site import SiteKnowledgeError
 
 from .configuration import ConfigurationError, load_settings
 from .dev_token import mint
@@ -34,17 +35,20 @@ _INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
 
 
 def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
-    return CdsEngine.create(settings, load_knowledge(), http, today=today)
+    return CdsEngine.create(settings, load_knowledge().load_site(settings.site_knowledge), http, today=today)
 
 
 def _settings(*, serving: bool = False) -> Settings:
     """The settings, or one line per problem on stderr and exit status 2 (a traceback only at DEBUG)."""
-    failure: ConfigurationError | None = None
+    failure: Exception | None = None
     try:
         settings = load_settings()
         lines = settings.startup_problems() if serving else []
+        load_knowledge().load_site(settings.site_knowledge)  # every command honours (and checks) the site file
     except ConfigurationError as error:
         failure, lines = error, error.lines
+    except SiteKnowledgeError as error:
+        failure, lines = error, [f"FTCDS_SITE_KNOWLEDGE: {error}"]
     if not lines:
         return settings
     for line in lines:

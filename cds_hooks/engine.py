@@ -199,6 +199,7 @@ class CdsEngine:
             issuer=issuer,
             cards=rendered,
             held_back=held_back,
+            silent=[draft.rule_id for draft in evaluation.silent],
         )
         return HookResult(
             response=CardsResponse(cards=[card for _, card in rendered]),

@@ -163,6 +163,7 @@ class FeedbackLoop:
         issuer: str | None,
         cards: Sequence[tuple[CardDraft, Card]],
         held_back: Sequence[str],
+        silent: Sequence[str] = (),
     ) -> None:
         """Queue what was issued and held back for the background writer; returns at once."""
         now = self.store.now()
@@ -183,6 +184,7 @@ class FeedbackLoop:
             for draft, card in cards
         ]
         suppressed = [SuppressedCard(rule, service_id, patient_key, now) for rule in held_back]
+        suppressed += [SuppressedCard(rule, service_id, patient_key, now, silent=True) for rule in silent]
         self.recorder.submit(issued=issued, suppressed=suppressed)
 
     async def save_feedback(self, service_id: str, request: FeedbackRequest,

@@ -67,6 +67,9 @@ FHIR_SERVER_REFUSALS = Counter(
 SKIPPED_RESOURCES = Counter(
     "ftcds_skipped_resources_total", "FHIR resources skipped as unusable, by resource type.", ["resource_type"]
 )
+CARDS_SILENT = Counter(
+    "ftcds_cards_silent_total", "Cards of rules in silent mode: would have fired, not returned.", ["service", "rule"]
+)
 TRUNCATED_PREFETCH = Counter(
     "ftcds_prefetch_truncated_total", "Fetched prefetch data cut at a page or entry limit, by key.", ["key"]
 )
@@ -132,6 +135,7 @@ def announce(labels: LabelSets, *, version: str, knowledge_version: str) -> None
         for rule in labels.rules:
             CARDS_ISSUED.labels(service, rule)
             CARDS_SUPPRESSED.labels(service, rule)
+            CARDS_SILENT.labels(service, rule)
         for status in FEEDBACK_STATUSES:
             for detail in labels.feedback_details:
                 FEEDBACK_ITEMS.labels(service, status, detail)
@@ -153,6 +157,8 @@ def observe(outcome: RequestOutcome, labels: LabelSets) -> None:
         CARDS_ISSUED.labels(service, _closed(rule, labels.rules)).inc()
     for rule in outcome.suppressed_rules:
         CARDS_SUPPRESSED.labels(service, _closed(rule, labels.rules)).inc()
+    for rule in outcome.silent_rules:
+        CARDS_SILENT.labels(service, _closed(rule, labels.rules)).inc()
     for resource_type, count in outcome.skipped_resources.items():
         SKIPPED_RESOURCES.labels(_closed(resource_type, READ_RESOURCE_TYPES)).inc(count)
     for key, reason in outcome.fetch_errors.items():

@@ -58,6 +58,7 @@ class RequestOutcome:
     timings: Timings = field(default_factory=Timings)
     rules: list[str] = field(default_factory=list)
     suppressed_rules: list[str] = field(default_factory=list)
+    silent_rules: list[str] = field(default_factory=list)  # rules in silent mode that would have fired
     prefetch: dict[str, str] = field(default_factory=dict)
     truncated_keys: list[str] = field(default_factory=list)
     skipped_resources: Counter[str] = field(default_factory=Counter)
@@ -81,7 +82,8 @@ class RequestOutcome:
             fields["hookInstance"] = self.hook_instance
         if self.endpoint is Endpoint.HOOK and self.status == 200:
             fields.update(cards=len(self.rules), rules=self.rules, prefetch=self.prefetch,
-                          suppressed_rules=self.suppressed_rules, skipped_resources=dict(self.skipped_resources),
+                          suppressed_rules=self.suppressed_rules, silent_rules=self.silent_rules,
+                          skipped_resources=dict(self.skipped_resources),
                           fetch_errors=self.fetch_errors)
             if self.truncated_keys:
                 fields["truncated_prefetch_keys"] = self.truncated_keys

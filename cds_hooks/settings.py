@@ -144,6 +144,9 @@ class Settings(BaseSettings):
 
     # Clinical knowledge
     lab_recency_days: int = Field(default=90, gt=0)
+    site_knowledge: Path | None = Field(
+        default=None, description="YAML file with each rule's mode (active, silent, off): see README, knowledge owners."
+    )
 
     # Feedback-driven suppression (alert-fatigue control): days a rule stays quiet for a patient
     suppress_accepted_days: int = Field(default=30, ge=0)

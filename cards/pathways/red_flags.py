@@ -15,7 +15,7 @@ from ..terminology import Concept
 from ..thresholds import RECENT_ONSET_DAYS, Analyte, Severity
 from . import electrolytes
 
-URGENT_REVIEW = RuleInfo("redflag.urgent-review", "Red flags with facial twitching")
+URGENT_REVIEW = RuleInfo("redflag.urgent-review", "Red flags with facial twitching", may_silence=False)
 RULES = (URGENT_REVIEW,)
 
 _CALCIUM_MAGNESIUM = frozenset({Analyte.MAGNESIUM, Analyte.CALCIUM_TOTAL, Analyte.CALCIUM_ADJUSTED,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, Connection, Date, Select, Table, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Date, Select, and_, func, select
 
 from .schema import feedback, issued_cards, suppressed_events
 
@@ -27,6 +27,7 @@ class Counts:
     accepted: int = 0
     overridden_by_reason: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     suppressed: int = 0
+    silent: int = 0  # "would have fired": cards of rules in silent mode
 
     @property
     def overridden(self) -> int:
@@ -46,6 +47,7 @@ class Counts:
                 dict(Counter(self.overridden_by_reason) + Counter(other.overridden_by_reason))
             ),
             suppressed=self.suppressed + other.suppressed,
+            silent=self.silent + other.silent,
         )
 
 
@@ -125,18 +127,6 @@ def _for_service(query: Select, service_column: ColumnElement[str], service_id: 
     return query.where(service_column == service_id) if service_id is not None else query
 
 
-def _per_rule_and_day(
-    connection: Connection, table: Table, at: ColumnElement[datetime], start: date, end: date, service_id: str | None
-) -> list[tuple[str, str, date, int]]:
-    """Rows of `table` counted per rule, service and day of `at`."""
-    day = _day(at)
-    query = (
-        select(table.c.rule_id, table.c.service_id, day, func.count())
-        .where(_in_range(at, start, end))
-        .group_by(table.c.rule_id, table.c.service_id, day)
-    )
-    return [(rule, service, on, n) for rule, service, on, n in connection.execute(_for_service(query, table.c.service_id, service_id))]
-
 
 def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
     day = _day(issued_cards.c.issued_at)
@@ -183,5 +173,14 @@ def _feedback(connection: Connection, start: date, end: date, service_id: str | 
 
 
 def _suppressed(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
-    rows = _per_rule_and_day(connection, suppressed_events, suppressed_events.c.at, start, end, service_id)
-    return [_Tally(rule, service, on, Counts(suppressed=n)) for rule, service, on, n in rows]
+    """Snoozed and silent cards, told apart by `silent`."""
+    at, silent = suppressed_events.c.at, suppressed_events.c.silent
+    day = _day(at)
+    query = (
+        select(suppressed_events.c.rule_id, suppressed_events.c.service_id, day, silent, func.count())
+        .where(_in_range(at, start, end))
+        .group_by(suppressed_events.c.rule_id, suppressed_events.c.service_id, day, silent)
+    )
+    rows = connection.execute(_for_service(query, suppressed_events.c.service_id, service_id))
+    return [_Tally(rule, service, on, Counts(silent=n) if was_silent else Counts(suppressed=n))
+            for rule, service, on, was_silent, n in rows]

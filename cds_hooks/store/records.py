@@ -73,12 +73,14 @@ class Suppression:
 
 @dataclass(frozen=True)
 class SuppressedCard:
-    """A card a rule produced but suppression held back; counted by analytics."""
+    """A card a rule produced but did not return: held back by a snooze, or (`silent`) from a rule in silent mode,
+    "would have fired"; counted by analytics."""
 
     rule_id: str
     service_id: str
     patient_key: str
     at: datetime
+    silent: bool = False
 
 
 @dataclass(frozen=True)

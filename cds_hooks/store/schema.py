@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 KEY = String(64)  # our own uuids, keyed hashes and idempotency keys (64 hex digits)
@@ -113,6 +114,7 @@ suppressed_events = Table(
     Column("service_id", NAME, nullable=False),
     Column("patient_key", KEY, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    Column("silent", Boolean, nullable=False, server_default=false()),  # a silent rule's card, not a snooze
     Index(None, "at"),
 )
 

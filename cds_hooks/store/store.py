@@ -119,11 +119,12 @@ class Store:
             connection.execute(self._insert_ignoring_duplicates(issued_cards, "uuid"), rows)
 
     def record_suppressed(self, events: Sequence[SuppressedCard]) -> None:
-        """Count cards that suppression held back (for analytics)."""
+        """Count cards that suppression held back, and silent rules' cards (for analytics)."""
         if not events:
             return
         rows = [
-            {"rule_id": e.rule_id, "service_id": e.service_id, "patient_key": e.patient_key, "at": e.at}
+            {"rule_id": e.rule_id, "service_id": e.service_id, "patient_key": e.patient_key, "at": e.at,
+             "silent": e.silent}
             for e in events
         ]
         with self._writer.begin() as connection:

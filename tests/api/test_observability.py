@@ -150,3 +150,21 @@ def test_the_knowledge_version_and_content_hash_are_in_discovery_on_cards_and_in
     analytics = client.get("/analytics", params=days).json()
     [row] = [r for r in analytics["by_knowledge_version"] if r["knowledge_version"] == knowledge.version]
     assert row["issued"] >= 1 and row["overridden_by_reason"] == {"not-relevant": 1}
+
+
+def test_a_silent_rule_is_counted_in_logs_metrics_and_analytics_never_returned(tmp_path: Path, caplog) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(f"rules:\n  {MAGNESIUM_RULE}: {{mode: silent}}\n")
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path, site_knowledge=site)
+    with TestClient(create_app(settings, today=TODAY)) as client:
+        before = metric(client, "ftcds_cards_silent_total", service="patient-view", rule=MAGNESIUM_RULE)
+        with caplog.at_level(logging.INFO, logger="cds_hooks.request"):
+            response = client.post("/cds-services/patient-view", json=patient_view("silent-1"))
+        assert MAGNESIUM_RULE not in [c["source"]["topic"]["code"] for c in response.json()["cards"]]
+        assert logged(caplog, "hook call")["silent_rules"] == [MAGNESIUM_RULE]
+        assert metric(client, "ftcds_cards_silent_total", service="patient-view", rule=MAGNESIUM_RULE) == before + 1
+        client.app.state.loop.recorder.flush()
+        today = datetime.now(UTC).date().isoformat()
+        analytics = client.get("/analytics", params={"start": today, "end": today}).json()
+    [row] = [r for r in analytics["by_rule"] if r["rule_id"] == MAGNESIUM_RULE]
+    assert row["silent"] == 1 and row["issued"] == 0 and row["suppressed"] == 0

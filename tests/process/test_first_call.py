@@ -178,3 +178,20 @@ def test_every_offline_command_line_in_the_readme_runs(tmp_path) -> None:
         result = subprocess.run([sys.executable, "-m", "cds_hooks", *rest.split()], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, f"{command}\n{result.stderr}"
+
+
+def test_evaluate_honours_the_site_file_and_a_bad_one_stops_every_command(tmp_path) -> None:
+    scenario = str(FIXTURE.parent)
+    env = {"FTCDS_DATA_DIR": str(tmp_path)}
+    assert "electrolyte.magnesium.low" in cli("evaluate", scenario, "--json", env=env).stdout
+    site = tmp_path / "site.yaml"
+    site.write_text("rules:\n  electrolyte.magnesium.low: {mode: silent}\n")
+    tuned = cli("evaluate", scenario, "--json", env={**env, "FTCDS_SITE_KNOWLEDGE": str(site)})
+    assert tuned.returncode == 0
+    assert "electrolyte.magnesium.low" not in tuned.stdout and "electrolyte.potassium.low" in tuned.stdout
+    site.write_text("rules:\n  redflag.urgent-review: {mode: off}\n")
+    for command in (("evaluate", scenario), ("serve",)):
+        refused = cli(*command, env={**env, "FTCDS_SITE_KNOWLEDGE": str(site), "FTCDS_PROFILE": "development"})
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+        assert refused.stderr.startswith(f"facial-twitch-cds: configuration: FTCDS_SITE_KNOWLEDGE: {site}: ")
+        assert "rules.redflag.urgent-review.mode: this rule can warn of an emergency" in refused.stderr
