@@ -83,6 +83,7 @@ def test_analytics_json_reports_the_scenario(store: Store, make_client: MakeClie
         "overridden": 2,
         "overridden_by_reason": {"already-addressed": 1, "unspecified": 1},
         "suppressed": 2,
+        "silent": 0,
         "acceptance_rate": 0.5,
     }
     assert [s["service_id"] for s in body["by_service"]] == ["order-sign", "patient-view"]
