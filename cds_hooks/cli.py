@@ -26,6 +26,7 @@ from .errors import CdsError
 from .logs import configure_logging
 from .metrics import MULTIPROCESS_ENV
 from .models import Card
+from .private_files import private_directory
 from .settings import Settings
 from .store import Store
 
@@ -94,7 +95,8 @@ def serve(
         # Each worker counts on its own; a shared directory lets /metrics add every worker's numbers up.
         metrics_dir = settings.data_dir.resolve() / f"prometheus-{os.getpid()}"
         shutil.rmtree(metrics_dir, ignore_errors=True)
-        metrics_dir.mkdir(parents=True)
+        private_directory(metrics_dir.parent)  # a data dir made here by `mkdir(parents=True)` would be 0755
+        metrics_dir.mkdir()
         os.environ[MULTIPROCESS_ENV] = str(metrics_dir)
     uvicorn.run(
         "cds_hooks.asgi:app",
