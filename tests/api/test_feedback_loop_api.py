@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from cds_hooks.app import create_app
 from cds_hooks.settings import Settings
+from tests.support.cds_responses import assert_cards_response
 
 PATIENT_DATA = Path(__file__).parent / "data" / "twitching-low-magnesium.json"  # facial myokymia, Mg 1.5 mg/dL
 TODAY = date(2026, 11, 25)
@@ -65,6 +66,31 @@ def client(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     settings = Settings(profile="development", auth="off", data_dir=tmp_path)
     with TestClient(create_app(settings, today=TODAY, clock=clock)) as test_client:
         yield test_client
+
+
+POTASSIUM_ORDER_RULE = "order.potassium.hyperkalemia-risk"
+CKD_STAGE_5 = {
+    "resourceType": "Condition", "id": "loop-ckd", "subject": {"reference": "Patient/loop-1"},
+    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                   "code": "active"}]},
+    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "N18.5"}]},
+}
+
+
+def order_sign(patient_id: str, draft_id: str) -> dict[str, Any]:
+    """An order-sign request for a potassium draft (sandbox-shaped) for the test patient, who has CKD stage 5."""
+    body = patient_view(patient_id)
+    body["hook"] = "order-sign"
+    body["prefetch"]["conditions"]["entry"].append({"resource": CKD_STAGE_5})
+    draft = {
+        "resourceType": "MedicationRequest", "id": draft_id, "status": "draft",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                                 "code": "community"}]},
+        "medicationCodeableConcept": {"text": "Potassium Chloride 20 MEQ Extended Release Oral Tablet"},
+    }
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": draft}]}
+    return body
 
 
 def cards_by_rule(client: TestClient, patient_id: str) -> dict[str, dict[str, Any]]:
@@ -168,3 +194,29 @@ def test_analytics_count_issued_overridden_and_suppressed(client: TestClient) ->
     assert rule["issued"] == 1
     assert rule["overridden"] == 1
     assert rule["suppressed"] == 1
+
+
+def test_an_order_check_card_offers_to_delete_the_draft_and_its_acceptance_counts(client: TestClient) -> None:
+    response = client.post("/cds-services/order-sign", json=order_sign("patient-k", "draft-k-1"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_cards_response(body)
+    [card] = [c for c in body["cards"] if c["source"]["topic"]["code"] == POTASSIUM_ORDER_RULE]
+    [suggestion] = card["suggestions"]
+    assert suggestion["label"] == "Remove the draft order: Potassium Chloride 20 MEQ Extended Release Oral Tablet"
+    assert suggestion["actions"] == [{
+        "type": "delete",
+        "description": f"Delete MedicationRequest/draft-k-1: {suggestion['label']}",
+        "resourceId": "MedicationRequest/draft-k-1",
+    }]
+    assert card["selectionBehavior"] == "at-most-one"
+
+    item = {"card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": suggestion["uuid"]}],
+            "outcomeTimestamp": "2026-11-25T09:00:00Z"}
+    response = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
+    assert response.json() == {"feedback": [{"card": card["uuid"], "status": "stored"}]}
+
+    counts = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-11-30"}).json()
+    [rule] = [r for r in counts["by_rule"] if r["rule_id"] == POTASSIUM_ORDER_RULE]
+    assert (rule["issued"], rule["accepted"], rule["overridden"]) == (1, 1, 0)
+    assert rule["acceptance_rate"] == 1.0
