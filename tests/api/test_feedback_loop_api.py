@@ -139,12 +139,29 @@ def test_the_same_feedback_twice_is_stored_once(client: TestClient) -> None:
     assert send_feedback(client, override(card, "patient-declined")) == "duplicate"
 
 
-def test_override_without_reason_snoozes_nothing(client: TestClient) -> None:
+def test_a_plain_dismissal_snoozes_the_rule_for_the_rest_of_the_utc_day(client: TestClient, clock: Clock) -> None:
     card = cards_by_rule(client, "patient-d")[MAGNESIUM_RULE]
     item = override(card, "x")
-    del item["overrideReason"]
+    del item["overrideReason"]  # what the sandbox's "Dismiss" sends
     assert send_feedback(client, item) == "stored"
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-d")
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-b"), "another patient must be unaffected"
+    clock.now = datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC)
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-d")
+    clock.now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
     assert MAGNESIUM_RULE in cards_by_rule(client, "patient-d")
+
+
+def test_a_dismissal_snoozes_for_the_configured_hours(tmp_path: Path, clock: Clock) -> None:
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path, suppress_dismissed_hours=2)
+    with TestClient(create_app(settings, today=TODAY, clock=clock)) as client:
+        card = cards_by_rule(client, "patient-h")[MAGNESIUM_RULE]
+        assert send_feedback(client, {"card": card["uuid"], "outcome": "overridden",
+                                      "outcomeTimestamp": "2026-11-25T09:00:00Z"}) == "stored"
+        clock.now += timedelta(hours=1, minutes=59)
+        assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-h")
+        clock.now += timedelta(minutes=1)
+        assert MAGNESIUM_RULE in cards_by_rule(client, "patient-h")
 
 
 def test_accepted_suggestion_is_not_suggested_again(client: TestClient) -> None:
