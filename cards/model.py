@@ -61,12 +61,15 @@ class Suggestion:
     """One thing the clinician can accept with a click.
 
     `resources` are complete FHIR R4 resources (JSON) to create together, valid per `fhir.resources` R4B.
+    `removals` are relative references (`MedicationRequest/id`) of draft orders under review to remove.
+    Knowledge's suggestions create, remove, or both (tests/cards/test_card_contract.py holds them to that).
     `key` is stable per rule and suggestion, so feedback on "accepted" suggestions can be traced back.
     """
 
     key: str
     label: str
     resources: tuple[FhirJson, ...] = ()
+    removals: tuple[str, ...] = ()
     is_recommended: bool = False
 
 

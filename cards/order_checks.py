@@ -4,10 +4,17 @@ Draft orders come from EHRs (and the CDS Hooks sandbox) in shapes that are not v
 as objects, `intent` missing), and a check needs only the medication, so drafts are read leniently from raw JSON
 instead of being validated. Only the selected orders are checked (all drafts when nothing is selected); the other
 drafts still count as "being ordered together".
+
+Every order-check card offers one suggestion the clinician can accept: remove the draft order(s) of the drug the
+card is about, among the orders under review (the selected drafts for order-select, every draft for order-sign).
+A draft without a usable FHIR id cannot be named for removal, so such a card offers no suggestion. Removal is
+recommended only where the advice is not to give the drug at all (potassium already high, valproate in pregnancy);
+elsewhere the advice may well be to go ahead with care (halved lamotrigine titration, reduced magnesium dose).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +23,7 @@ from .drafting import RuleInfo, draft_card
 from .facts import BasisRow, ChartFacts, CodedFact
 from .fhir_reading import reference
 from .medication_reading import is_an_instruction_to_give, name_medication
-from .model import CardDraft, ChartData, OrderContext
+from .model import CardDraft, ChartData, OrderContext, Suggestion
 from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
 from .pathways.refractory import BOTULINUM_AGE_LIMITS, below_botulinum_age
 from .terminology import Concept, Terminology
@@ -39,6 +46,7 @@ RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, VALPROATE
 VALPROATE_START_RESTRICTED_BELOW_AGE = 55
 
 ORDER_RESOURCE_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})  # MedicationOrder: DSTU2 EHRs
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id`
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class DraftOrder:
     reference: str
     label: str
     concepts: frozenset[Concept]
+    removable: bool = False  # it has a valid FHIR id, so `reference` can name it in a delete action
 
     def basis_row(self) -> BasisRow:
         return BasisRow(f"Draft order: {self.label}", "being ordered", "", "", self.reference)
@@ -89,11 +98,24 @@ def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology
             reference=reference(raw["resourceType"], order_id),
             label=named.label,
             concepts=named.match(terminology),
+            removable=order_id is not None and FHIR_ID.fullmatch(order_id) is not None,
         )
         drafts.append(order)
         if _is_selected(order.reference, order_id, selected):
             checked.append(order)
     return OrdersUnderReview(tuple(checked), tuple(drafts))
+
+
+def _remove(rule: RuleInfo, ordered: Sequence[DraftOrder], *, recommended: bool = False) -> tuple[Suggestion, ...]:
+    """"Remove the draft order" for the checked drafts of the drug the card is about; nothing when any of them has
+    no id (a partial removal would leave a hazardous draft behind while looking done)."""
+    unique = tuple(dict.fromkeys(ordered))
+    if not unique or not all(order.removable for order in unique):
+        return ()
+    names = ", ".join(dict.fromkeys(order.label for order in unique))
+    label = f"Remove the draft order{'s' if len(unique) > 1 else ''}: {names}"
+    return (Suggestion(key=f"{rule.rule_id}.remove-draft", label=label,
+                       removals=tuple(order.reference for order in unique), is_recommended=recommended),)
 
 
 def _rows(orders: Sequence[DraftOrder], facts: Sequence[CodedFact] = ()) -> list[BasisRow]:
@@ -134,6 +156,7 @@ def _potassium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
         evidence="Contraindication and interaction warnings from the potassium chloride product labels (openFDA).",
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.STATPEARLS_HYPOKALEMIA,),
+        suggestions=_remove(POTASSIUM_HYPERKALEMIA, ordered, recommended=high),
     )
 
 
@@ -151,6 +174,7 @@ def _magnesium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
                 "Watch for toxicity: drowsiness, weakness, low blood pressure, loss of reflexes."],
         evidence="Magnesium sulfate labels: excreted solely by the kidneys, use with caution in renal impairment.",
         source=citations.OPENFDA_LABELS,
+        suggestions=_remove(MAGNESIUM_RENAL, ordered),
     )
 
 
@@ -176,6 +200,7 @@ def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
         evidence=VALPROATE_EVIDENCE,
         source=citations.NICE_NG217_EPILEPSY,
         further_reading=(citations.OPENFDA_LABELS,),
+        suggestions=_remove(VALPROATE_PREGNANCY, ordered, recommended=pregnant),
         handout_topic="epilepsy",
     )
 
@@ -215,6 +240,7 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
                  "the womb.",
         source=citations.MHRA_VALPROATE_MEN_2025,
         further_reading=(citations.MHRA_VALPROATE_MEN, citations.NICE_NG217_EPILEPSY),
+        suggestions=_remove(VALPROATE_UNDER_55, ordered),
         handout_topic="epilepsy",
     )
 
@@ -245,6 +271,9 @@ def _lamotrigine_valproate(facts: ChartFacts, orders: OrdersUnderReview) -> Card
                  "recommended titration), openFDA label.",
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.NICE_NG217_EPILEPSY,),
+        # The lamotrigine draft when it is the one being started with valproate, else the valproate draft; the
+        # advice is to go ahead with the halved titration, so removal is offered, not recommended.
+        suggestions=_remove(LAMOTRIGINE_VALPROATE, hits[0][0]),
         handout_topic="epilepsy",
     )
 
@@ -267,6 +296,7 @@ def _botulinum(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
                  "pre-existing neuromuscular disorders, openFDA labels.",
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.AAN_2016_BOTULINUM,),
+        suggestions=_remove(BOTULINUM_NMJ, ordered),
         handout_topic="botulinum-toxin",
     )
 
@@ -285,6 +315,7 @@ def _botulinum_pregnancy(facts: ChartFacts, orders: OrdersUnderReview) -> CardDr
                 "with the patient."],
         evidence="Product labels (openFDA): no adequate data in pregnant women.",
         source=citations.OPENFDA_LABELS,
+        suggestions=_remove(BOTULINUM_PREGNANCY, ordered),
         handout_topic="botulinum-toxin",
     )
 
@@ -304,6 +335,7 @@ def _botulinum_child(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft 
                  "adults (incobotulinumtoxinA); AAN 2019 tic guideline: adolescents and adults.",
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.AAN_2019_TICS,),
+        suggestions=_remove(BOTULINUM_CHILD, ordered),
         handout_topic="botulinum-toxin",
     )
 

@@ -24,6 +24,7 @@ _EXAMPLES = {
     "trusted_proxies": "10.0.0.5,10.0.0.6",
     "cors_origins": "https://ehr.example.org",
     "suppress_override_days": '\'{"patient-declined": 60}\'',
+    "suppress_dismissed_hours": "8",
     "database_url": "postgresql://cds@db.example.org/cds",
     "retention_days": "365",
     "admin_token": "$(openssl rand -hex 32)",

@@ -63,6 +63,9 @@ def suppression_policy(settings: Settings) -> SuppressionPolicy:
     return SuppressionPolicy(
         accepted=timedelta(days=settings.suppress_accepted_days),
         override_reasons={code: timedelta(days=days) for code, days in settings.suppress_override_days.items()},
+        dismissed=(
+            None if settings.suppress_dismissed_hours is None else timedelta(hours=settings.suppress_dismissed_hours)
+        ),
     )
 
 

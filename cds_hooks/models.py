@@ -132,10 +132,21 @@ class Source(_Outbound):
 
 
 class Action(_Outbound):
+    """`create`/`update` carry the whole `resource`; `delete` names its target by `resourceId`, a relative reference
+    (`MedicationRequest/abc`) - a string, not a list (CDS Hooks 2.0 Action table)."""
+
     type: Literal["create", "update", "delete"]
     description: str
     resource: dict[str, Any] | None = None
-    resourceId: str | None = None
+    resourceId: str | None = Field(default=None, pattern=r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+
+    @model_validator(mode="after")
+    def _what_the_action_acts_on(self) -> Action:
+        if self.type == "delete" and (self.resourceId is None or self.resource is not None):
+            raise ValueError("a delete action names its target by resourceId, without a resource")
+        if self.type != "delete" and self.resource is None:
+            raise ValueError(f"a {self.type} action carries the resource")
+        return self
 
 
 class Suggestion(_Outbound):

@@ -1,8 +1,10 @@
 """Rendering clinical card drafts as CDS Hooks 2.0 cards.
 
 This is where protocol details are added to what knowledge said: a fresh uuid per card and per suggestion (needed
-for feedback), the rule as `source.topic`, coded override reasons, and absolute links to our own handouts. Optional
-elements that would be empty are left out, never sent as `[]` or `null`.
+for feedback), the rule as `source.topic`, resources to create as `create` actions and draft orders to remove as
+`delete` actions naming them by `resourceId` (a relative reference; the 1.0 id-in-`resource` form is deprecated),
+coded override reasons, and absolute links to our own handouts. Optional elements that would be empty are left
+out, never sent as `[]` or `null`.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ def render_card(draft: CardDraft, *, knowledge_version: str, base_url: str) -> C
             label=s.label,
             uuid=_new_uuid(),
             isRecommended=s.is_recommended or None,
-            actions=[
-                Action(type="create", description=f"Create {r['resourceType']}: {s.label}", resource=dict(r))
-                for r in s.resources
+            actions=[  # deletes first: the order a client applies them in anyway
+                *(Action(type="delete", description=f"Delete {ref}: {s.label}", resourceId=ref) for ref in s.removals),
+                *(Action(type="create", description=f"Create {r['resourceType']}: {s.label}", resource=dict(r))
+                  for r in s.resources),
             ]
             or None,
         )

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
     suppress_override_days: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=lambda: {"already-addressed": 30, "patient-declined": 90, "not-relevant": 180, "disagree": 0}
     )
+    suppress_dismissed_hours: int | None = Field(
+        default=None, ge=0, le=720,
+        description="Hours a dismissal without a reason snoozes its rule for the patient (unset: until the next UTC "
+                    "midnight; 0: nothing; at most 720, a dismissal is meant to be short).",
+    )
 
     feedback_max_items: int = Field(default=100, gt=0, le=10_000, description="Feedback items per request (413 above).")
 

@@ -174,14 +174,14 @@ class Store:
             return FeedbackResult(item.card_uuid, "unknown-card")
         if not set(item.accepted_suggestions) <= set(card.suggestion_uuids):
             return FeedbackResult(item.card_uuid, "unknown-suggestion")
-        window = self._policy.window(item.outcome, item.override_code)
-        if window is not None:
+        until = self._policy.until(item.outcome, item.override_code, min(item.outcome_timestamp, received_at))
+        if until is not None:
             connection.execute(
                 insert(suppressions).values(
                     patient_key=card.patient_key,
                     rule_id=card.rule_id,
-                    until=min(item.outcome_timestamp, received_at) + window,
-                    reason="accepted" if item.outcome == "accepted" else item.override_code,
+                    until=until,
+                    reason=self._policy.reason(item.outcome, item.override_code),
                     indicator=card.indicator,
                     feedback_id=feedback_id,
                 )

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from cds_hooks.app import create_app
 from cds_hooks.settings import Settings
+from tests.support.cds_responses import assert_cards_response
 
 PATIENT_DATA = Path(__file__).parent / "data" / "twitching-low-magnesium.json"  # facial myokymia, Mg 1.5 mg/dL
 TODAY = date(2026, 11, 25)
@@ -67,6 +68,31 @@ def client(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         yield test_client
 
 
+POTASSIUM_ORDER_RULE = "order.potassium.hyperkalemia-risk"
+CKD_STAGE_5 = {
+    "resourceType": "Condition", "id": "loop-ckd", "subject": {"reference": "Patient/loop-1"},
+    "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                   "code": "active"}]},
+    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "N18.5"}]},
+}
+
+
+def order_sign(patient_id: str, draft_id: str) -> dict[str, Any]:
+    """An order-sign request for a potassium draft (sandbox-shaped) for the test patient, who has CKD stage 5."""
+    body = patient_view(patient_id)
+    body["hook"] = "order-sign"
+    body["prefetch"]["conditions"]["entry"].append({"resource": CKD_STAGE_5})
+    draft = {
+        "resourceType": "MedicationRequest", "id": draft_id, "status": "draft",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                                 "code": "community"}]},
+        "medicationCodeableConcept": {"text": "Potassium Chloride 20 MEQ Extended Release Oral Tablet"},
+    }
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": draft}]}
+    return body
+
+
 def cards_by_rule(client: TestClient, patient_id: str) -> dict[str, dict[str, Any]]:
     response = client.post("/cds-services/patient-view", json=patient_view(patient_id))
     assert response.status_code == 200, response.text
@@ -113,12 +139,29 @@ def test_the_same_feedback_twice_is_stored_once(client: TestClient) -> None:
     assert send_feedback(client, override(card, "patient-declined")) == "duplicate"
 
 
-def test_override_without_reason_snoozes_nothing(client: TestClient) -> None:
+def test_a_plain_dismissal_snoozes_the_rule_for_the_rest_of_the_utc_day(client: TestClient, clock: Clock) -> None:
     card = cards_by_rule(client, "patient-d")[MAGNESIUM_RULE]
     item = override(card, "x")
-    del item["overrideReason"]
+    del item["overrideReason"]  # what the sandbox's "Dismiss" sends
     assert send_feedback(client, item) == "stored"
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-d")
+    assert MAGNESIUM_RULE in cards_by_rule(client, "patient-b"), "another patient must be unaffected"
+    clock.now = datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC)
+    assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-d")
+    clock.now = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
     assert MAGNESIUM_RULE in cards_by_rule(client, "patient-d")
+
+
+def test_a_dismissal_snoozes_for_the_configured_hours(tmp_path: Path, clock: Clock) -> None:
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path, suppress_dismissed_hours=2)
+    with TestClient(create_app(settings, today=TODAY, clock=clock)) as client:
+        card = cards_by_rule(client, "patient-h")[MAGNESIUM_RULE]
+        assert send_feedback(client, {"card": card["uuid"], "outcome": "overridden",
+                                      "outcomeTimestamp": "2026-11-25T09:00:00Z"}) == "stored"
+        clock.now += timedelta(hours=1, minutes=59)
+        assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-h")
+        clock.now += timedelta(minutes=1)
+        assert MAGNESIUM_RULE in cards_by_rule(client, "patient-h")
 
 
 def test_accepted_suggestion_is_not_suggested_again(client: TestClient) -> None:
@@ -168,3 +211,29 @@ def test_analytics_count_issued_overridden_and_suppressed(client: TestClient) ->
     assert rule["issued"] == 1
     assert rule["overridden"] == 1
     assert rule["suppressed"] == 1
+
+
+def test_an_order_check_card_offers_to_delete_the_draft_and_its_acceptance_counts(client: TestClient) -> None:
+    response = client.post("/cds-services/order-sign", json=order_sign("patient-k", "draft-k-1"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_cards_response(body)
+    [card] = [c for c in body["cards"] if c["source"]["topic"]["code"] == POTASSIUM_ORDER_RULE]
+    [suggestion] = card["suggestions"]
+    assert suggestion["label"] == "Remove the draft order: Potassium Chloride 20 MEQ Extended Release Oral Tablet"
+    assert suggestion["actions"] == [{
+        "type": "delete",
+        "description": f"Delete MedicationRequest/draft-k-1: {suggestion['label']}",
+        "resourceId": "MedicationRequest/draft-k-1",
+    }]
+    assert card["selectionBehavior"] == "at-most-one"
+
+    item = {"card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": suggestion["uuid"]}],
+            "outcomeTimestamp": "2026-11-25T09:00:00Z"}
+    response = client.post("/cds-services/order-sign/feedback", json={"feedback": [item]})
+    assert response.json() == {"feedback": [{"card": card["uuid"], "status": "stored"}]}
+
+    counts = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-11-30"}).json()
+    [rule] = [r for r in counts["by_rule"] if r["rule_id"] == POTASSIUM_ORDER_RULE]
+    assert (rule["issued"], rule["accepted"], rule["overridden"]) == (1, 1, 0)
+    assert rule["acceptance_rate"] == 1.0

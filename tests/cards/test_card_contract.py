@@ -120,14 +120,26 @@ def test_details_never_contain_the_patient_name(evaluated) -> None:
         assert "Zyxwvut" not in card.detail and "Qoph" not in card.detail
 
 
-def test_every_suggested_resource_is_a_valid_r4_proposal(evaluated) -> None:
-    for _, _, card in evaluated:
+def test_every_suggestion_creates_valid_r4_proposals_or_removes_drafts_under_review(evaluated) -> None:
+    for _, resources, card in evaluated:
+        drafts = {f"{r['resourceType']}/{r['id']}" for r in resources if r.get("status") == "draft"}
         for suggestion in card.suggestions:
-            assert suggestion.key and suggestion.label and suggestion.resources
+            assert suggestion.key and suggestion.label and (suggestion.resources or suggestion.removals)
+            assert set(suggestion.removals) <= drafts, card.rule_id  # only draft orders, never active ones
             for resource in suggestion.resources:
                 MODELS[resource["resourceType"]].model_validate(resource)
                 assert (resource["status"], resource["intent"]) == ("draft", "proposal")
                 assert resource["subject"] == {"reference": "Patient/p1"}
+
+
+def test_every_order_check_card_offers_to_remove_its_draft(evaluated) -> None:
+    order_cards = [card for _, _, card in evaluated if card.rule_id.startswith("order.")]
+    assert {card.rule_id for card in order_cards} >= {"order.potassium.hyperkalemia-risk", "order.magnesium.renal",
+                                                       "order.botulinum.nmj-disorder"}
+    for card in order_cards:
+        [suggestion] = card.suggestions
+        assert suggestion.label.startswith("Remove the draft order") and suggestion.removals, card.rule_id
+        assert not suggestion.resources, card.rule_id
 
 
 def test_medication_proposals_carry_an_rxnorm_ingredient_and_text(evaluated) -> None:

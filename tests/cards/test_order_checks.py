@@ -160,3 +160,115 @@ def test_unmodified_sandbox_order_raises_nothing(knowledge) -> None:
     request = json.loads((SANDBOX / "order-sign-request.json").read_text())
     drafts = [entry["resource"] for entry in request["context"]["draftOrders"]["entry"]]
     assert _check(knowledge, OrderContext(draft_orders=drafts), twitching(), icd("N18.4")).cards == []
+
+
+# --- the suggestion every order-check card offers: remove the draft ---------------------------------------------
+
+
+def _removal(card):
+    [suggestion] = card.suggestions
+    assert not suggestion.resources
+    return suggestion
+
+
+def test_a_potassium_card_offers_to_remove_the_draft_and_recommends_it_when_potassium_is_high(knowledge) -> None:
+    high = _check(knowledge, orders(draft("Potassium Chloride 20 MEQ", id="k1")), twitching(),
+                  lab("2823-3", 5.8, "mmol/L"))
+    suggestion = _removal(card_for(high, "order.potassium.hyperkalemia-risk"))
+    assert suggestion.removals == ("MedicationRequest/k1",)
+    assert suggestion.key == "order.potassium.hyperkalemia-risk.remove-draft"
+    assert suggestion.label == "Remove the draft order: Potassium Chloride 20 MEQ"
+    assert suggestion.is_recommended
+    ckd = _check(knowledge, orders(draft("Potassium Chloride 20 MEQ", id="k1")), twitching(), icd("N18.2"),
+                 lab("2823-3", 4.1, "mmol/L"))
+    assert not _removal(card_for(ckd, "order.potassium.hyperkalemia-risk")).is_recommended
+
+
+@pytest.mark.parametrize(
+    ("rule", "context", "resources", "person", "recommended"),
+    [
+        ("order.magnesium.renal", orders(draft("Magnesium Oxide 400 MG Oral Tablet", id="d1")), (icd("N18.4"),),
+         None, False),
+        ("order.valproate.pregnancy", orders(draft("Valproic Acid 250 MG Oral Capsule", id="d1")), (icd("Z33.1"),),
+         patient("female", "1998-05-01"), True),
+        ("order.valproate.pregnancy", orders(draft("Valproic Acid 250 MG Oral Capsule", id="d1")), (),
+         patient("female", "1998-05-01"), False),
+        ("order.valproate.under-55", orders(draft("Valproic Acid 250 MG Oral Capsule", id="d1")), (),
+         patient("male", "1990-01-01"), False),
+        ("order.botulinum.nmj-disorder", orders(draft("onabotulinumtoxinA 100 UNT Injection", id="d1")),
+         (condition("91637004"),), None, False),
+        ("order.botulinum.pregnancy", orders(draft("onabotulinumtoxinA 100 UNT Injection", id="d1")),
+         (icd("Z33.1"),), None, False),
+        ("order.botulinum.under-licensed-age", orders(draft("onabotulinumtoxinA 100 UNT Injection", id="d1")), (),
+         patient("female", "2017-05-01"), False),
+    ],
+)
+def test_every_order_check_offers_to_remove_the_checked_draft(knowledge, rule, context, resources, person,
+                                                               recommended) -> None:
+    card = card_for(_check(knowledge, context, twitching(), *resources, patient_resource=person), rule)
+    suggestion = _removal(card)
+    assert suggestion.removals == ("MedicationRequest/d1",)
+    assert suggestion.label == f"Remove the draft order: {context.draft_orders[0]['medicationCodeableConcept']['text']}"
+    assert suggestion.is_recommended is recommended
+
+
+@pytest.mark.parametrize(
+    ("context", "chart_meds", "removed"),
+    [
+        (orders(draft("Lamotrigine 25 MG", id="lam")), (medication("Divalproex Sodium 250 MG"),), "lam"),
+        (orders(draft("Valproate sodium 500 MG", id="vpa")), (medication(rxnorm="28439"),), "vpa"),
+        (orders(draft("Lamotrigine 25 MG", id="lam"), draft("Valproic acid 250 MG", id="vpa")), (), "lam"),
+    ],
+    ids=["lamotrigine-on-valproate", "valproate-on-lamotrigine", "both-drafted"],
+)
+def test_lamotrigine_with_valproate_offers_to_remove_the_new_drug_without_recommending_it(
+        knowledge, context, chart_meds, removed) -> None:
+    card = card_for(_check(knowledge, context, twitching(), *chart_meds, patient_resource=patient("male")),
+                    "order.lamotrigine.valproate")
+    suggestion = _removal(card)
+    assert suggestion.removals == (f"MedicationRequest/{removed}",)
+    assert not suggestion.is_recommended  # the advice is the halved titration, not stopping
+
+
+def test_order_select_removes_only_the_selected_drafts(knowledge) -> None:
+    context = orders(draft("Potassium Chloride 20 MEQ", id="k-selected"), draft("Potassium Chloride 10 MEQ", id="k2"),
+                     selections=("MedicationRequest/k-selected",))
+    card = card_for(_check(knowledge, context, twitching(), icd("N18.5")), "order.potassium.hyperkalemia-risk")
+    assert _removal(card).removals == ("MedicationRequest/k-selected",)
+
+
+def test_order_sign_removes_every_draft_of_the_drug_in_one_suggestion(knowledge) -> None:
+    context = orders(draft("Potassium Chloride 20 MEQ", id="k1"), draft("Potassium Chloride 10 MEQ", id="k2"),
+                     draft("Metformin 500 MG", id="m"))
+    card = card_for(_check(knowledge, context, twitching(), icd("N18.5")), "order.potassium.hyperkalemia-risk")
+    suggestion = _removal(card)
+    assert suggestion.removals == ("MedicationRequest/k1", "MedicationRequest/k2")
+    assert suggestion.label == "Remove the draft orders: Potassium Chloride 20 MEQ, Potassium Chloride 10 MEQ"
+
+
+@pytest.mark.parametrize("bad_id", [None, "", "has space", "x" * 65, "under_score"])
+def test_a_draft_without_a_usable_id_gets_no_suggestion(knowledge, bad_id) -> None:
+    order = draft("Potassium Chloride 20 MEQ")
+    if bad_id is None:
+        del order["id"]
+    else:
+        order["id"] = bad_id
+    card = card_for(_check(knowledge, orders(order), twitching(), icd("N18.5")), "order.potassium.hyperkalemia-risk")
+    assert card.suggestions == ()
+
+
+def test_no_suggestion_when_one_of_the_drafts_cannot_be_named(knowledge) -> None:
+    nameless = draft("Potassium Chloride 10 MEQ")
+    del nameless["id"]
+    context = orders(draft("Potassium Chloride 20 MEQ", id="k1"), nameless)
+    card = card_for(_check(knowledge, context, twitching(), icd("N18.5")), "order.potassium.hyperkalemia-risk")
+    assert card.suggestions == ()
+
+
+def test_the_sandbox_draft_is_removed_by_its_relative_reference(knowledge) -> None:
+    request = json.loads((SANDBOX / "order-select-request.json").read_text())
+    drafts = [entry["resource"] for entry in request["context"]["draftOrders"]["entry"]]
+    drafts[0]["medicationCodeableConcept"] = {"text": "Potassium Chloride 20 MEQ Extended Release Oral Tablet"}
+    context = OrderContext(draft_orders=drafts, selections=tuple(request["context"]["selections"]))
+    card = card_for(_check(knowledge, context, twitching(), icd("N18.4")), "order.potassium.hyperkalemia-risk")
+    assert _removal(card).removals == ("MedicationRequest/request-123",)

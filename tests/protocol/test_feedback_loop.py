@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from cards.model import CardDraft, Citation
 from cds_hooks.feedback_loop import MissingIdSecret, id_hash_secret, screen, suppression_policy
 from cds_hooks.settings import Settings
-from cds_hooks.store import Suppression
+from cds_hooks.store import Suppression, SuppressionPolicy
 
 UNTIL = datetime(2026, 12, 25, tzinfo=UTC)
 
@@ -71,6 +72,49 @@ def test_shared_database_without_a_configured_secret_refuses_to_start(tmp_path: 
 
 def test_suppression_windows_come_from_settings() -> None:
     policy = suppression_policy(Settings(suppress_accepted_days=7, suppress_override_days={"patient-declined": 3}))
-    assert policy.window("accepted", None).days == 7  # type: ignore[union-attr]
-    assert policy.window("overridden", "patient-declined").days == 3  # type: ignore[union-attr]
-    assert policy.window("overridden", "already-addressed") is None
+    start = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    assert policy.until("accepted", None, start) == start + timedelta(days=7)
+    assert policy.until("overridden", "patient-declined", start) == start + timedelta(days=3)
+    assert policy.until("overridden", "already-addressed", start) is None
+    assert policy.until("overridden", None, start) == datetime(2026, 11, 26, tzinfo=UTC)  # default: rest of the day
+
+
+def test_dismissal_window_in_hours_comes_from_settings() -> None:
+    start = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    assert suppression_policy(Settings(suppress_dismissed_hours=4)).until("overridden", None, start) == (
+        start + timedelta(hours=4))
+    assert suppression_policy(Settings(suppress_dismissed_hours=0)).until("overridden", None, start) is None
+
+
+@pytest.mark.parametrize("hours", [-1, 721])
+def test_dismissal_hours_out_of_range_are_refused(hours: int) -> None:
+    with pytest.raises(ValidationError, match="suppress_dismissed_hours"):
+        Settings(suppress_dismissed_hours=hours)
+
+
+def test_dismissal_hours_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTCDS_SUPPRESS_DISMISSED_HOURS", "8")
+    assert Settings().suppress_dismissed_hours == 8
+
+
+@pytest.mark.parametrize(
+    ("start", "until"),
+    [
+        (datetime(2026, 11, 25, 9, 30, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC)),
+        (datetime(2026, 11, 25, 0, 0, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC)),  # the whole day
+        (datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC)),
+        (datetime(2026, 12, 31, 12, 0, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+        # 20:00 in New York on the 25th is 01:00 UTC on the 26th: the UTC day decides
+        (datetime(2026, 11, 25, 20, 0, tzinfo=timezone(timedelta(hours=-5))), datetime(2026, 11, 27, tzinfo=UTC)),
+    ],
+)
+def test_a_plain_dismissal_snoozes_until_the_next_utc_midnight(start: datetime, until: datetime) -> None:
+    assert SuppressionPolicy().until("overridden", None, start) == until
+    assert SuppressionPolicy.reason("overridden", None) == "dismissed"
+
+
+@pytest.mark.parametrize(("now", "then"), [("critical", "critical"), ("critical", "warning"), ("warning", "info")])
+def test_a_dismissal_never_hides_a_critical_or_worse_card(now: str, then: str) -> None:
+    dismissed = Suppression(rule_id="a", until=UNTIL, reason="dismissed", indicator=then)  # type: ignore[arg-type]
+    [shown] = screen([draft("a", now)], {"a": dismissed}).shown
+    assert "(reason: dismissed)" in shown.detail

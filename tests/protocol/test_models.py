@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from cds_hooks.models import (
     CONTEXT_MODELS,
+    Action,
     Card,
     FeedbackRequest,
     HookRequest,
@@ -74,6 +75,16 @@ def test_card_refuses_long_summary_and_suggestions_without_selection_behavior() 
         Card(uuid="u", summary="x" * 140, indicator="info", source=source)
     with pytest.raises(ValidationError, match="selectionBehavior"):
         Card(uuid="u", summary="s", indicator="info", source=source, suggestions=[Suggestion(label="l")])
+
+
+def test_a_delete_action_names_its_target_by_a_relative_reference_only() -> None:
+    Action(type="delete", description="d", resourceId="MedicationRequest/request-123")
+    for bad in ({"resourceId": None}, {"resourceId": "request-123"}, {"resourceId": "MedicationRequest/a b"},
+                {"resourceId": "MedicationRequest/a", "resource": {"resourceType": "MedicationRequest"}}):
+        with pytest.raises(ValidationError):
+            Action(type="delete", description="d", **bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="carries the resource"):
+        Action(type="create", description="c")
 
 
 def test_card_refuses_unknown_fields_and_indicators() -> None:

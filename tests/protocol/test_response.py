@@ -58,6 +58,26 @@ def test_suggestions_carry_create_actions_and_selection_behavior() -> None:
     assert "MedicationRequest" in action.description
 
 
+def test_removals_become_delete_actions_naming_the_draft_by_resource_id() -> None:
+    suggestion = Suggestion("order.x.remove-draft", "Remove the draft order: Valproic Acid 250 MG",
+                            removals=("MedicationRequest/request-123",))
+    card = render_card(draft(suggestions=(suggestion,)), knowledge_version="v", base_url="https://x")
+    [rendered] = card.model_dump(exclude_none=True)["suggestions"]
+    assert rendered["label"] == "Remove the draft order: Valproic Acid 250 MG" and rendered["uuid"]
+    assert rendered["actions"] == [{
+        "type": "delete",
+        "description": "Delete MedicationRequest/request-123: Remove the draft order: Valproic Acid 250 MG",
+        "resourceId": "MedicationRequest/request-123",  # a string, the CDS Hooks 2.0 shape; no `resource`
+    }]
+    assert card.selectionBehavior == "at-most-one"
+
+
+def test_deletes_come_before_creates_in_one_suggestion() -> None:
+    suggestion = Suggestion("k", "Switch", resources=(PROPOSAL,), removals=("MedicationRequest/a",))
+    [rendered] = render_card(draft(suggestions=(suggestion,)), knowledge_version="v", base_url="https://x").suggestions
+    assert [action.type for action in rendered.actions or []] == ["delete", "create"]
+
+
 def test_suggestion_without_resources_has_no_actions_key() -> None:
     card = render_card(draft(suggestions=(Suggestion("b", "Discuss"),)), knowledge_version="v", base_url="https://x")
     assert "actions" not in card.model_dump(exclude_none=True)["suggestions"][0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,13 +25,45 @@ def test_an_override_snoozes_the_rule_for_its_reasons_window(store: Store, reaso
     assert store.suppressed_rules("patient-a", until) == {}
 
 
-@pytest.mark.parametrize(
-    "reason", ["disagree", None, "a-code-we-never-offered"], ids=["disagree", "no-reason", "unknown-code"]
-)
+@pytest.mark.parametrize("reason", ["disagree", "a-code-we-never-offered"], ids=["disagree", "unknown-code"])
 def test_an_override_without_a_snoozing_reason_snoozes_nothing(store: Store, reason: str | None) -> None:
     store.record_issued([issued_card()])
     assert store.save_feedback("patient-view", [overridden(reason=reason)])[0].status == "stored"
     assert store.suppressed_rules("patient-a", T0 + timedelta(seconds=1)) == {}
+
+
+def test_a_plain_dismissal_snoozes_the_rule_until_the_next_utc_midnight(store: Store) -> None:
+    store.record_issued([issued_card()])
+    assert store.save_feedback("patient-view", [overridden(reason=None, at=T0)])[0].status == "stored"
+    midnight = datetime(2025, 3, 2, tzinfo=UTC)  # T0 is 2025-03-01 09:00 UTC
+    assert store.suppressed_rules("patient-a", midnight - timedelta(seconds=1)) == {
+        "electrolyte.magnesium.low": Suppression("electrolyte.magnesium.low", midnight, "dismissed", "warning")
+    }
+    assert store.suppressed_rules("patient-a", midnight) == {}
+
+
+def test_a_dismissal_window_in_hours_comes_from_the_policy(database_url: str) -> None:
+    store = Store.open(database_url, policy=SuppressionPolicy(dismissed=timedelta(hours=2)))
+    store.upgrade()
+    try:
+        store.record_issued([issued_card()])
+        store.save_feedback("patient-view", [overridden(reason=None, at=T0)])
+        [snooze] = store.suppressed_rules("patient-a", T0).values()
+        assert (snooze.until, snooze.reason) == (T0 + timedelta(hours=2), "dismissed")
+    finally:
+        store.close()
+
+
+def test_a_dismissal_does_not_cut_short_a_longer_snooze(store: Store) -> None:
+    store.record_issued([issued_card("card-1"), issued_card("card-2")])
+    store.save_feedback("patient-view", [overridden("card-1", reason="already-addressed")])
+    store.save_feedback("patient-view", [overridden("card-2", reason=None, at=T0 + timedelta(hours=1))])
+    assert store.suppressed_rules("patient-a", T0 + days(2))["electrolyte.magnesium.low"].until == T0 + days(30)
+
+
+def test_policy_refuses_a_negative_dismissal_window() -> None:
+    with pytest.raises(ValueError, match="dismissed"):
+        SuppressionPolicy(dismissed=timedelta(hours=-1))
 
 
 def test_an_accepted_card_is_not_suggested_again_for_30_days(store: Store) -> None:
