@@ -90,6 +90,8 @@ def _analytics_json(analytics: Analytics) -> dict[str, Any]:
     body["by_day"] = [{"date": day.isoformat(), **_counts_json(c)} for day, c in analytics.by_day.items()]
     body["by_knowledge_version"] = [{"knowledge_version": version, **_counts_json(c)}
                                     for version, c in analytics.by_knowledge_version.items()]
+    body["accepted_by_suggestion"] = [{"suggestion": key, "accepted": n}
+                                      for key, n in analytics.accepted_by_suggestion.items()]
     return body
 
 

@@ -179,6 +179,8 @@ class FeedbackLoop:
                 knowledge_version=self._knowledge_version,
                 indicator=draft.indicator,
                 suggestion_uuids=tuple(s.uuid for s in card.suggestions or () if s.uuid),
+                # rendered in the draft's order: the stable key of each, for acceptance per suggestion
+                suggestion_keys=tuple(s.key for s in draft.suggestions),
                 issued_at=now,
                 issuer_key=self.issuer_key(issuer),
                 patient_key=patient_key,

@@ -67,6 +67,8 @@ class Analytics:
     by_day: Mapping[date, Counts]
     # issued, accepted and overridden per knowledge version of the card (suppressions count no version)
     by_knowledge_version: Mapping[str, Counts] = field(default_factory=lambda: MappingProxyType({}))
+    # accepted suggestions by their stable key ("magnesium-supplement", "<rule>.remove-draft"), sorted by key
+    accepted_by_suggestion: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def query_analytics(connection: Connection, start: date, end: date, service_id: 
         by_service=MappingProxyType(dict(sorted(by_service.items()))),
         by_day=MappingProxyType(by_day),
         by_knowledge_version=MappingProxyType(dict(sorted(by_version.items()))),
+        accepted_by_suggestion=MappingProxyType(_accepted_suggestions(connection, start, end, service_id)),
     )
 
 
@@ -184,3 +187,19 @@ def _suppressed(connection: Connection, start: date, end: date, service_id: str 
     rows = connection.execute(_for_service(query, suppressed_events.c.service_id, service_id))
     return [_Tally(rule, service, on, Counts(silent=n) if was_silent else Counts(suppressed=n))
             for rule, service, on, was_silent, n in rows]
+
+
+def _accepted_suggestions(connection: Connection, start: date, end: date, service_id: str | None) -> dict[str, int]:
+    """How often each suggestion was accepted, by key: the accepted uuids matched to the issued card's suggestions
+    (cards issued before the keys were recorded, and uuids the card never had, count under no key)."""
+    query = (
+        select(feedback.c.accepted_suggestions, issued_cards.c.suggestion_uuids, issued_cards.c.suggestion_keys)
+        .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
+        .where(feedback.c.card_known.is_(True), feedback.c.outcome == "accepted",
+               _in_range(feedback.c.outcome_timestamp, start, end))
+    )
+    accepted: Counter[str] = Counter()
+    for chosen, uuids, keys in connection.execute(_for_service(query, issued_cards.c.service_id, service_id)):
+        key_of = dict(zip(uuids or (), keys or (), strict=False))
+        accepted.update(key_of[uuid] for uuid in chosen or () if uuid in key_of)
+    return dict(sorted(accepted.items()))

@@ -32,6 +32,7 @@ class IssuedCard:
     patient_key: str  # scoped to the tenant (issuer and FHIR server): see `feedback_loop.Tenant`
     user_key: str | None
     issuer_key: str | None = None  # keyed hash of the issuer the card went to; None for cards from before 0002
+    suggestion_keys: tuple[str, ...] = ()  # the knowledge's stable key of each suggestion, in `suggestion_uuids` order
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ issued_cards = Table(
     Column("patient_key", KEY, nullable=False),
     Column("user_key", KEY),
     Column("issuer_key", KEY),  # only this issuer may give feedback on the card; NULL: issued before 0002
+    Column("suggestion_keys", JSON),  # stable key per suggestion, in suggestion_uuids order; NULL before 0004
     Index(None, "issued_at"),
 )
 

@@ -112,6 +112,7 @@ class Store:
                 "patient_key": card.patient_key,
                 "user_key": card.user_key,
                 "issuer_key": card.issuer_key,
+                "suggestion_keys": list(card.suggestion_keys),
             }
             for card in cards
         ]

@@ -175,6 +175,8 @@ def test_accepted_suggestion_is_not_suggested_again(client: TestClient) -> None:
     }
     assert send_feedback(client, item) == "stored"
     assert MAGNESIUM_RULE not in cards_by_rule(client, "patient-e")
+    analytics = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-11-30"}).json()
+    assert analytics["accepted_by_suggestion"] == [{"suggestion": "magnesium-supplement", "accepted": 1}]
 
 
 def test_an_acceptance_naming_a_suggestion_the_card_never_had_snoozes_nothing(client: TestClient) -> None:

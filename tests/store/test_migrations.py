@@ -28,7 +28,7 @@ def test_upgrade_on_an_empty_database_creates_every_table(database_url: str) -> 
         assert TABLES.isdisjoint(inspect(store.engine).get_table_names())
         store.upgrade()
         assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
-        assert head_revision(store) == "0003"
+        assert head_revision(store) == "0004"
     finally:
         store.close()
 
@@ -41,7 +41,7 @@ def test_the_migrated_schema_is_exactly_the_declared_one(store: Store) -> None:
 def test_upgrading_twice_changes_nothing_and_keeps_data(store: Store) -> None:
     store.record_issued([issued_card()])
     store.upgrade()
-    assert head_revision(store) == "0003"
+    assert head_revision(store) == "0004"
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
         assert connection.execute(text("SELECT uuid FROM issued_cards")).scalars().all() == ["card-1"]
@@ -66,7 +66,7 @@ def test_two_workers_upgrading_at_once_both_succeed(database_url: str) -> None:
         thread.join()
     try:
         assert errors == []
-        assert all(head_revision(worker) == "0003" for worker in workers)
+        assert all(head_revision(worker) == "0004" for worker in workers)
     finally:
         for worker in workers:
             worker.close()
@@ -89,7 +89,7 @@ def test_0002_keeps_cards_issued_before_it_and_marks_them_without_an_issuer(data
                 "suggestion_uuids, issued_at, patient_key, user_key) VALUES ('old-card', 'h', 'patient-view', "
                 "'electrolyte.magnesium.low', '2026.11.0', 'info', '[]', '2026-11-01 09:00:00', 'p', NULL)"))
         store.upgrade()
-        assert head_revision(store) == "0003"
+        assert head_revision(store) == "0004"
         with store.engine.connect() as connection:
             row = connection.execute(text("SELECT uuid, issuer_key FROM issued_cards")).one()
         assert tuple(row) == ("old-card", None)
