@@ -122,7 +122,7 @@ def create_app(
 ) -> FastAPI:
     """Build the service. Tests may pin the clinical `today` and the feedback loop's `clock`; by default both
     are real time."""
-    settings = trusting_the_development_issuer(settings or Settings())
+    settings = settings or Settings()
     settings.check_startable()
     knowledge = load_knowledge().load_site(settings.site_knowledge)
 
@@ -132,7 +132,9 @@ def create_app(
         await run_in_threadpool(store.upgrade)
         loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version)
         async with httpx.AsyncClient(follow_redirects=False) as http:
-            engine = CdsEngine.create(settings, knowledge, http, today=today, loop=loop)
+            # The development issuer's key pair is made here, when the service starts, not when the app is built.
+            serving = trusting_the_development_issuer(settings)
+            engine = CdsEngine.create(serving, knowledge, http, today=today, loop=loop)
             app.state.store = store
             app.state.loop = loop
             app.state.engine = engine
@@ -143,14 +145,14 @@ def create_app(
                 rules=frozenset(rule.rule_id for rule in knowledge.rules()),
                 feedback_details=frozenset({"accepted", "overridden", *settings.suppress_override_days}),
             )
-            app.state.verifier = TokenVerifier(settings, store)
+            app.state.verifier = TokenVerifier(serving, store)
             # Everything loaded so far lives as long as the process: keep the collector from walking it again,
             # and from running every few hundred allocations while a large body is parsed (bench: large-chart
             # p99 from ~150 ms to ~50 ms, worker CPU per medium request from 12.6 to 7.3 ms).
             gc.collect()
             gc.freeze()
             gc.set_threshold(20_000, 50, 100)
-            log.info("configuration", extra={"fields": summary(settings)})
+            log.info("configuration", extra={"fields": summary(serving)})
             announce(app.state.labels, version=package_version("facial-twitch-cds"),
                      knowledge_version=knowledge.version)
             if settings.auth is AuthMode.off:

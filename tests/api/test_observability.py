@@ -168,3 +168,13 @@ def test_a_silent_rule_is_counted_in_logs_metrics_and_analytics_never_returned(t
         analytics = client.get("/analytics", params={"start": today, "end": today}).json()
     [row] = [r for r in analytics["by_rule"] if r["rule_id"] == MAGNESIUM_RULE]
     assert row["silent"] == 1 and row["issued"] == 0 and row["suppressed"] == 0
+
+
+def test_building_the_app_writes_nothing_until_it_starts(tmp_path: Path) -> None:
+    """The development issuer's key pair is made when the service starts: importing or documenting the app (as
+    the OpenAPI fuzz tests do) leaves no files behind."""
+    data_dir = tmp_path / "data"
+    app = create_app(Settings(profile="development", data_dir=data_dir))
+    assert not data_dir.exists()
+    with TestClient(app):
+        assert (data_dir / "development-signing-key.pem").exists()
