@@ -7,6 +7,7 @@ the chart and the date passed in (rules never read the clock).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -39,7 +40,7 @@ OBSERVATION_CONCEPTS = (
 
 KNOWLEDGE_DIR = Path(__file__).parent
 # What the cards are made from: the rules (Python, for now), value sets and handouts.
-_CONTENT_GLOBS = ("**/*.py", "valuesets/*.json", "handouts/*.html")
+_CONTENT_GLOBS = ("**/*.py", "valuesets/*.json", "handouts/*.html", "catalogue/*.json")
 
 
 def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
@@ -114,6 +115,18 @@ class Knowledge:
     def rules(self) -> tuple[RuleInfo, ...]:
         """Every rule that can fire, patient-view pathways first, then order checks."""
         return (*pathways.RULES, *order_checks.RULES)
+
+    def order_rules(self) -> tuple[RuleInfo, ...]:
+        """The order checks (order-select and order-sign)."""
+        return order_checks.RULES
+
+    def listed_codings(self, concepts: Iterable[Concept]) -> tuple[tuple[str, str], ...]:
+        """(system, code) listed in these value sets, for the catalogue."""
+        return self._terminology.listed_codings(concepts)
+
+    def display(self, system: str, code: str) -> str | None:
+        """The reviewed display of a listed code."""
+        return self._terminology.display(system, code)
 
     def handout(self, topic: str) -> Handout | None:
         return self._handouts.get(topic)

@@ -24,9 +24,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cards import load_knowledge
+from cards.catalogue import as_json, build_catalogue
 
 from . import openapi
-from .admin import admin_router
+from .admin import DASHBOARD_HEADERS, admin_router
+from .catalogue_page import render_catalogue
 from .configuration import summary
 from .cors import CORS_ALLOWED_HEADERS
 from .dev_token import DEV_ISSUER, public_jwks
@@ -125,6 +127,7 @@ def create_app(
     settings = settings or Settings()
     settings.check_startable()
     knowledge = load_knowledge().load_site(settings.site_knowledge)
+    catalogue = build_catalogue(knowledge)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -283,6 +286,14 @@ def create_app(
                 outcome.feedback[(result.status, reason.code if reason else item.outcome)] += 1
             outcome.status = 200
             return JsonResponse({"feedback": [{"card": r.card_uuid, "status": r.status} for r in results]})
+
+    @app.get("/rules", response_class=HTMLResponse, summary="The rule catalogue (HTML)")
+    async def rules_page() -> Response:
+        return HTMLResponse(render_catalogue(catalogue, knowledge.version), headers=DASHBOARD_HEADERS)
+
+    @app.get("/rules.json", summary="The rule catalogue (JSON)")
+    async def rules_json() -> Any:
+        return {"knowledge_version": knowledge.version, "rules": as_json(catalogue)}
 
     @app.get(
         "/handouts/{topic}",

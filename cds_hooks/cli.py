@@ -17,6 +17,8 @@ import typer
 import uvicorn
 
 from cards import load_knowledge
+from cards.catalogue import as_json as catalogue_json
+from cards.catalogue import as_text, build_catalogue
 from cards.site import SiteKnowledgeError
 
 from .configuration import ConfigurationError, load_settings
@@ -133,6 +135,20 @@ def token(
         raise typer.Exit(code=2)
     base = str(settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     typer.echo(mint(settings.data_dir, aud or f"{base}/cds-services/{service}", lifetime_seconds=lifetime))
+
+
+@app.command()
+def rules(as_json_: Annotated[bool, typer.Option("--json", help="The catalogue as JSON.")] = False) -> None:
+    """The rule catalogue: every rule, what it fires on and reads (codes with displays), its mode and its golden
+    scenarios; generated from the knowledge and site file that would run."""
+    settings = _settings()
+    knowledge = load_knowledge().load_site(settings.site_knowledge)
+    entries = build_catalogue(knowledge)
+    if as_json_:
+        typer.echo(orjson.dumps({"knowledge_version": knowledge.version, "rules": catalogue_json(entries)},
+                                option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(f"Knowledge {knowledge.version}\n\n" + as_text(entries))
 
 
 @app.command()

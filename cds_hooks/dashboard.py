@@ -66,6 +66,7 @@ def render_dashboard(analytics: Analytics) -> str:
             "<body>",
             "<main>",
             "<h1>Card analytics</h1>",
+            '<p><a href="rules">Rule catalogue</a>: what each rule fires on, reads and is set to.</p>',
             f"<p>{period} (UTC), {scope}.</p>",
             _range_form(analytics),
             _totals(analytics.total),

@@ -178,3 +178,17 @@ def test_building_the_app_writes_nothing_until_it_starts(tmp_path: Path) -> None
     assert not data_dir.exists()
     with TestClient(app):
         assert (data_dir / "development-signing-key.pem").exists()
+
+
+def test_the_rule_catalogue_page_lists_every_rule_offline_and_escaped(client) -> None:
+    page = client.get("/rules")
+    assert page.status_code == 200 and "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    for rule in load_knowledge().rules():
+        assert f'id="{rule.rule_id}"' in page.text
+    assert "<script" not in page.text and "http" not in page.text.split("<body>")[1].split("Knowledge")[0]
+    assert "Bell&#x27;s palsy" in page.text  # chart-independent, but still escaped
+    catalogue = client.get("/rules.json").json()
+    assert catalogue["knowledge_version"] == load_knowledge().version
+    assert {r["rule_id"] for r in catalogue["rules"]} == {r.rule_id for r in load_knowledge().rules()}
+    assert 'href="rules"' in client.get("/dashboard").text
