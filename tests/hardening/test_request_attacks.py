@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,33 +21,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from cds_hooks.app import create_app
-from cds_hooks.settings import Settings
 from cds_hooks.store import Store
 from cds_hooks.store.records import FeedbackRecord, IssuedCard
 from cds_hooks.store.schema import feedback, issued_cards, seen_jtis
-from tests.scenarios import SCENARIOS_DIR, load_scenario
-from tests.support.cds_responses import assert_operation_outcome
 
 from . import tally
 
-CHART = load_scenario(SCENARIOS_DIR / "04-eyelid-twitching-mild-low-magnesium")
+from .test_limits import CHART, app_client, client, diagnostics  # noqa: F401  (`client` is a fixture)
+
 FEEDBACK_PATH = "/cds-services/patient-view/feedback"
-
-
-def app_client(tmp_path: Path, **settings: Any) -> TestClient:
-    return TestClient(create_app(Settings(profile="development", auth="off", data_dir=tmp_path, **settings),
-                                 today=CHART.today))
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with app_client(tmp_path) as test_client:
-        yield test_client
-
-
-def diagnostics(response: Any) -> str:
-    return " | ".join(issue.diagnostics for issue in assert_operation_outcome(response.json()).issue)
 
 
 def feedback_items(n: int, comment: str | None = None) -> dict[str, Any]:
