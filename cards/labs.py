@@ -9,6 +9,7 @@ chart with hundreds of old results costs one or two validations per analyte, not
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -207,7 +208,7 @@ def read_lab(
             reader.skip(UNREADABLE_UNIT)
             notes.append(_note(LabNoteKind.UNREADABLE_UNIT, spec, observation, quantity, when))
             continue
-        if quantity.value <= 0:
+        if quantity.value <= 0 or not math.isfinite(quantity.value):  # 1e999 decodes as a Decimal, not an error
             reader.skip(IMPOSSIBLE_VALUE)
             continue
         found = _result(spec, observation, quantity, factor, when, age)
@@ -247,6 +248,9 @@ def latest_measurement(
     for observation, when in newest_first(raws, reader, since=since, until=today):
         quantity = observation.valueQuantity
         if quantity is None or quantity.value is None:
+            continue
+        if not math.isfinite(quantity.value):
+            reader.skip(IMPOSSIBLE_VALUE)
             continue
         return Measurement(
             label=code_label(observation, name),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from builders import lab
+from builders import chart, draft, lab, orders, patient, twitching
 from cards.fhir_reading import ResourceReader
 from cards.labs import read_lab
 from cards.thresholds import ANALYTES, Age, Amount, Analyte, Severity
@@ -240,3 +241,17 @@ def test_a_range_with_only_a_low_limit_keeps_the_default_high_limit() -> None:
     assert result.is_high and result.low == 3.6 and "high limit from default" in result.range_origin
     below = _latest(Analyte.POTASSIUM, lab("2823-3", 3.55, "mmol/L", low=3.6))
     assert below.severity is Severity.MILD
+
+
+def test_an_infinite_value_is_impossible_not_high() -> None:
+    skipped: Counter = Counter()
+    result = _latest(Analyte.POTASSIUM, lab("2823-3", Decimal("1E+999999999"), "mmol/L"), skipped=skipped)
+    assert result is None and skipped["Observation:impossible-value"] == 1
+
+
+def test_an_infinite_egfr_cannot_hide_kidney_disease(knowledge) -> None:
+    egfr = [lab("98979-8", 25, "mL/min/{1.73_m2}", when="2026-11-18"),
+            lab("98979-8", Decimal("1E+999999999"), "mL/min/{1.73_m2}", when="2026-11-20")]
+    evaluation = knowledge.evaluate_orders(chart(twitching(), *egfr, patient_resource=patient()),
+                                           orders(draft("Magnesium sulfate 50% injection")), today=TODAY)
+    assert "order.magnesium.renal" in [card.rule_id for card in evaluation.cards]
