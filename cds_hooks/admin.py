@@ -8,7 +8,7 @@ refused (403) in production, so a production deployment is never open by acciden
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -34,7 +34,8 @@ _bearer = HTTPBearer(auto_error=False, description="FTCDS_ADMIN_TOKEN")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def admin_router(store_provider: Callable[[], Store], settings: Settings) -> APIRouter:
+def admin_router(store_provider: Callable[[], Store], settings: Settings,
+                 titles: Mapping[str, str] | None = None) -> APIRouter:
     """`GET /analytics` and `GET /dashboard`; the store is looked up per request (it exists once the app started)."""
     router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_guard(settings))])
 
@@ -44,7 +45,7 @@ def admin_router(store_provider: Callable[[], Store], settings: Settings) -> API
 
     @router.get("/dashboard", response_class=HTMLResponse, summary="Card outcomes as an HTML page with charts")
     def dashboard(start: date | None = None, end: date | None = None, service: str | None = None) -> HTMLResponse:
-        page = render_dashboard(_load(store_provider(), start, end, service))
+        page = render_dashboard(_load(store_provider(), start, end, service), titles)
         return HTMLResponse(page, headers=DASHBOARD_HEADERS)
 
     return router

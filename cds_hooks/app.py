@@ -327,7 +327,8 @@ def create_app(
         body, content_type = exposition()
         return Response(body, media_type=content_type)
 
-    app.include_router(admin_router(lambda: app.state.store, settings), responses=openapi.ADMIN_RESPONSES)
+    titles = {rule.rule_id: rule.title for rule in knowledge.rules()}
+    app.include_router(admin_router(lambda: app.state.store, settings, titles), responses=openapi.ADMIN_RESPONSES)
     openapi.describe_wire(app, [hook.value for hook in Hook])  # service ids are the hook names
 
     return app

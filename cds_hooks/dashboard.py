@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
 
+from .models import Hook
 from .store import Analytics, Counts
 
 SERIES: tuple[tuple[str, str], ...] = (
@@ -19,6 +20,7 @@ SERIES: tuple[tuple[str, str], ...] = (
     ("accepted", "Accepted"),
     ("overridden", "Overridden"),
     ("suppressed", "Suppressed"),
+    ("silent", "Silent (would have fired)"),
 )
 CHART_WIDTH = 760
 LABEL_WIDTH = 250
@@ -46,11 +48,14 @@ svg .line { fill: none; stroke-width: 2; }
 .s-accepted { fill: #59a14f; stroke: #59a14f; background: #59a14f; }
 .s-overridden { fill: #e15759; stroke: #e15759; background: #e15759; }
 .s-suppressed { fill: #9c9c9c; stroke: #9c9c9c; background: #9c9c9c; }
-svg .line.s-issued, svg .line.s-accepted, svg .line.s-overridden, svg .line.s-suppressed { fill: none; }
+.s-silent { fill: #b07aa1; stroke: #b07aa1; background: #b07aa1; }
+svg .line.s-issued, svg .line.s-accepted, svg .line.s-overridden, svg .line.s-suppressed, svg .line.s-silent {
+  fill: none; }
 """
 
 
-def render_dashboard(analytics: Analytics) -> str:
+def render_dashboard(analytics: Analytics, titles: Mapping[str, str] | None = None) -> str:
+    """The page; `titles` names rules by their human title beside the id."""
     scope = f"service {escape(analytics.service_id)}" if analytics.service_id else "all services"
     period = f"{analytics.start.isoformat()} to {analytics.end.isoformat()}"
     return "\n".join(
@@ -76,7 +81,7 @@ def render_dashboard(analytics: Analytics) -> str:
             "<h2>Per day</h2>",
             _daily_lines(analytics.by_day),
             "<h2>Rules</h2>",
-            _table("Rule", analytics.by_rule),
+            _table("Rule", {_titled(rule, titles): counts for rule, counts in analytics.by_rule.items()}),
             "<h2>Services</h2>",
             _table("Service", analytics.by_service),
             "</main>",
@@ -86,13 +91,23 @@ def render_dashboard(analytics: Analytics) -> str:
     )
 
 
+def _titled(rule_id: str, titles: Mapping[str, str] | None) -> str:
+    title = (titles or {}).get(rule_id)
+    return f"{title} ({rule_id})" if title else rule_id
+
+
 def _range_form(analytics: Analytics) -> str:
-    service = escape(analytics.service_id or "")
+    choices = [("", "all services"), *((hook.value, hook.value) for hook in Hook)]
+    options = "".join(
+        f'<option value="{escape(value)}"{" selected" if (analytics.service_id or "") == value else ""}>'
+        f"{escape(label)}</option>"
+        for value, label in choices
+    )
     return (
         '<form method="get">'
         f'<label>From <input type="date" name="start" value="{analytics.start.isoformat()}"></label>'
         f'<label>To <input type="date" name="end" value="{analytics.end.isoformat()}"></label>'
-        f'<label>Service <input type="text" name="service" value="{service}" placeholder="all"></label>'
+        f'<label>Service <select name="service">{options}</select></label>'
         "<button>Show</button></form>"
     )
 

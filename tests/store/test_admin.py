@@ -185,3 +185,15 @@ def test_an_empty_range_still_draws_both_charts(make_client: MakeClient) -> None
     page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
     assert page.count("<svg") == 2
     assert "No cards in this range." in page
+
+
+def test_the_dashboard_names_rules_by_title_counts_silent_cards_and_offers_the_services(store: Store) -> None:
+    load_scenario(store)
+    app = FastAPI()
+    answer_errors(app)
+    titles = {"electrolyte.magnesium.low": "Low magnesium <in> twitching"}
+    app.include_router(admin_router(lambda: store, Settings(profile="development"), titles))
+    page = TestClient(app).get("/dashboard", params={**SCENARIO_RANGE, "service": "order-sign"}).text
+    assert "Low magnesium &lt;in&gt; twitching (electrolyte.magnesium.low)" in page
+    assert "Silent (would have fired)" in page
+    assert '<option value="order-sign" selected>' in page and '<option value="patient-view">' in page
