@@ -60,13 +60,14 @@ def without(valueset: dict, element: tuple[int, str, int, str]) -> dict:
     return mutant
 
 
-def run_lane(workdir: Path) -> tuple[bool, float]:
-    """(passed, seconds) of the fast clinical lane in the copy."""
+def run_lane(workdir: Path) -> tuple[bool, float, str]:
+    """(passed, seconds, the first failing test or error) of the fast clinical lane in the copy."""
     env = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, *PYTEST], cwd=workdir, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return result.returncode == 0, time.monotonic() - started
+    result = subprocess.run([sys.executable, *PYTEST], cwd=workdir, env=env, capture_output=True, text=True)
+    failed = next((line.split(" - ")[0] for line in result.stdout.splitlines()
+                   if line.startswith(("FAILED ", "ERROR "))), "")
+    return result.returncode == 0, time.monotonic() - started, failed
 
 
 def make_copy() -> Path:
@@ -103,7 +104,7 @@ def main(argv: list[str]) -> int:
 
     workdir = make_copy()
     try:
-        passed, seconds = run_lane(workdir)
+        passed, seconds, _ = run_lane(workdir)
         if not passed:
             print(f"the clean run of tests/cards fails in {workdir}: fix that first", file=sys.stderr)
             return 1
@@ -121,8 +122,8 @@ def main(argv: list[str]) -> int:
             try:
                 for element in chosen:
                     target.write_text(json.dumps(without(valueset, element), indent=2) + "\n")
-                    passed, seconds = run_lane(workdir)
-                    verdict = "survived" if passed else "killed"
+                    passed, seconds, failed = run_lane(workdir)
+                    verdict = "survived" if passed else f"killed by {failed or 'a failing run'}"
                     print(f"  {path.stem}: without {element[3]}: {verdict} ({seconds:.1f} s)", flush=True)
                     if passed:
                         survivors.append((path.stem, element[3]))
