@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run token test check lock fuzz install bench clean
+.PHONY: run token test check lock fuzz mutate mutate-code mutate-data install bench clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
@@ -39,6 +39,31 @@ fuzz: $(STAMP)
 	tools/ensure-test-services.sh
 	FTCDS_FUZZ=deep $(BIN)/python -m pytest tests/hardening
 
+# `make mutate`: mutation testing of cards/ against the clinical lane tests/cards (README, Testing, Mutation
+# testing). Not part of `make test` or CI. Code mutants with mutmut (the `[mutate]` extra), a score per module and
+# the survivors (tools/mutation_report.py), then the value-set mutants (tools/mutate_valuesets.py, `make
+# mutate-data` alone). All of cards/ is hours on two cores: limit it with MODULES="cards/thresholds.py
+# cards/labs.py", and the value sets with VALUESETS="lab-magnesium epilepsy" SAMPLE=3 (SEED=0).
+MUTATE_STAMP := $(VENV)/.installed-mutate
+MUTATE_JOBS  ?= 2
+MODULES      ?=
+VALUESETS    ?=
+SAMPLE       ?=
+SEED         ?= 0
+
+mutate: mutate-code mutate-data
+
+mutate-code: $(MUTATE_STAMP)
+	set -f; $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $$($(BIN)/python tools/mutation_report.py --globs $(MODULES))
+	$(BIN)/python tools/mutation_report.py $(MODULES)
+
+mutate-data: $(STAMP)
+	$(BIN)/python tools/mutate_valuesets.py $(VALUESETS) $(if $(SAMPLE),--sample $(SAMPLE) --seed $(SEED))
+
+$(MUTATE_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	touch $(MUTATE_STAMP)
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -51,4 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info mutants
