@@ -212,7 +212,7 @@ def create_app(
             outcome.fhir_server_refused = isinstance(error, FhirServerNotAllowed)
             raise
         finally:
-            outcome.finish(outcome.status)
+            outcome.finish()
             log.info(message, extra={"fields": outcome.log_fields()})
             observe(outcome, app.state.labels)
 

@@ -70,8 +70,8 @@ class RequestOutcome:
     rejection: str | None = None  # the JWT rejection category of a 401
     total_ms: float = 0.0
 
-    def finish(self, status: int) -> None:
-        self.status = status
+    def finish(self) -> None:
+        """Stop the clock: the request is answered (with `status`)."""
         self.total_ms = round((time.perf_counter() - self.started) * 1000, 3)
 
     def log_fields(self) -> dict[str, Any]:

@@ -118,8 +118,8 @@ def test_an_unknown_service_is_counted_as_other_not_as_a_new_label(client) -> No
 
 
 def test_truncated_prefetch_keys_are_in_the_log_line() -> None:
-    outcome = RequestOutcome(Endpoint.HOOK, "patient-view", truncated_keys=["observations"])
-    outcome.finish(200)
+    outcome = RequestOutcome(Endpoint.HOOK, "patient-view", status=200, truncated_keys=["observations"])
+    outcome.finish()
     assert outcome.log_fields()["truncated_prefetch_keys"] == ["observations"]
     assert "truncated_prefetch_keys" not in RequestOutcome(Endpoint.HOOK, "patient-view", status=200).log_fields()
 
