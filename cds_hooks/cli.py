@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import logging
 import os
 import shutil
 import sys
@@ -231,6 +233,41 @@ def _hook_of(body: bytes) -> str:
         return "patient-view"
     hook = data.get("hook") if isinstance(data, dict) else None
     return hook if isinstance(hook, str) else "patient-view"
+
+
+feedback_commands = typer.Typer(no_args_is_help=True, help="Clinicians' feedback, for reviewers.")
+app.add_typer(feedback_commands, name="feedback")
+audit = logging.getLogger("cds_hooks.audit")
+
+
+@feedback_commands.command("export")
+def feedback_export(
+    rule: Annotated[str, typer.Option(help="Rule id, e.g. electrolyte.magnesium.low.")],
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC).")],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), inclusive.")],
+) -> None:
+    """Print the override comments on one rule's cards for a period, as JSON lines, for a review committee.
+
+    Comments may contain PHI: they are never logged or shown on the dashboard, and every export is written to the
+    audit log (who, which rule and period, how many), never with the comments. Whoever can run this can read the
+    database: it is an administrator's command.
+    """
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if rule not in {r.rule_id for r in load_knowledge().rules()}:
+        typer.echo(f"facial-twitch-cds: feedback export: no rule {rule!r} (see `facial-twitch-cds rules`)", err=True)
+        raise typer.Exit(code=2)
+    store = Store.open(settings.effective_database_url)
+    try:
+        store.upgrade()
+        rows = store.feedback_comments(rule, start.replace(tzinfo=UTC), end.replace(tzinfo=UTC) + timedelta(days=1))
+    finally:
+        store.close()
+    audit.warning("feedback export", extra={"fields": {
+        "user": getpass.getuser(), "rule": rule, "start": start.date().isoformat(), "end": end.date().isoformat(),
+        "comments": len(rows)}})
+    for row in rows:
+        typer.echo(orjson.dumps(row).decode())
 
 
 database = typer.Typer(no_args_is_help=True, help="The store's schema (SQLite file or PostgreSQL).")

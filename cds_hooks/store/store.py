@@ -246,6 +246,27 @@ class Store:
         except SQLAlchemyError as error:
             log.warning("pruning expired JWT ids failed", extra={"fields": {"error": type(error).__name__}})
 
+    # --- review -------------------------------------------------------------------------------------------------
+
+    def feedback_comments(self, rule_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Clinicians' override comments on one rule's cards with an outcome time in [start, end): for a reviewer,
+        never for logs or the dashboard (they may contain PHI)."""
+        query = (
+            select(feedback.c.card_uuid, feedback.c.service_id, feedback.c.outcome, feedback.c.override_code,
+                   feedback.c.override_comment, feedback.c.outcome_timestamp, issued_cards.c.knowledge_version)
+            .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
+            .where(issued_cards.c.rule_id == rule_id, feedback.c.override_comment.is_not(None),
+                   feedback.c.outcome_timestamp >= start, feedback.c.outcome_timestamp < end)
+            .order_by(feedback.c.outcome_timestamp)
+        )
+        with self._engine.connect() as connection:
+            return [
+                {"card": row.card_uuid, "service": row.service_id, "outcome": row.outcome,
+                 "reason": row.override_code, "comment": row.override_comment,
+                 "at": row.outcome_timestamp.isoformat(), "knowledge_version": row.knowledge_version}
+                for row in connection.execute(query)
+            ]
+
     # --- retention ----------------------------------------------------------------------------------------------
 
     def purge(self, before: datetime) -> Purged:
