@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.scenarios import SCENARIOS_DIR, load_scenario
 from tests.support.dates import shift_dates
-from tests.support.service_process import ServiceProcess, running_service
+from tests.support.service_process import ServiceProcess, development_service
 
 pytestmark = pytest.mark.process
 
@@ -33,9 +33,7 @@ SCENARIOS = ("05-low-magnesium-and-potassium", "20-anxiety-and-insomnia-relaxati
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    tmp = tmp_path_factory.mktemp("browser")
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(tmp / "data")}
-    with running_service(env, tmp / "service.log") as running:
+    with development_service(tmp_path_factory.mktemp("browser")) as running:
         yield running
 
 

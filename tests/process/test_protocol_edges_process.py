@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.scenarios import SCENARIOS_DIR, load_scenario
-from tests.support.service_process import ServiceProcess, running_service
+from tests.support.service_process import ServiceProcess, development_service
 
 pytestmark = pytest.mark.process
 
@@ -22,9 +22,7 @@ SCENARIO = load_scenario(SCENARIOS_DIR / "04-eyelid-twitching-mild-low-magnesium
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    tmp = tmp_path_factory.mktemp("edges")
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(tmp / "data")}
-    with running_service(env, tmp / "service.log") as running:
+    with development_service(tmp_path_factory.mktemp("edges")) as running:
         yield running
 
 

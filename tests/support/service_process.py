@@ -51,6 +51,14 @@ def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1)
             stop(process)
 
 
+@contextmanager
+def development_service(directory: Path) -> Iterator[ServiceProcess]:
+    """The service as `make run` starts it, without authentication, its data and log under `directory`."""
+    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(directory / "data")}
+    with running_service(env, directory / "service.log") as running:
+        yield running
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
