@@ -10,6 +10,7 @@ import shutil
 import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ import orjson
 import typer
 import uvicorn
 
-from cards import load_knowledge
+from cards import Knowledge, load_knowledge
 from cards.catalogue import as_json as catalogue_json
 from cards.catalogue import as_text, build_catalogue
 from cards.site import SiteKnowledgeError
@@ -39,8 +40,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 _INDICATOR_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
 
 
+@cache
+def _knowledge(site_file: Path | None) -> Knowledge:
+    """The knowledge with the site's rule modes, read once per command."""
+    return load_knowledge().load_site(site_file)
+
+
 def _engine(settings: Settings, http: httpx.AsyncClient, today: date | None = None) -> CdsEngine:
-    return CdsEngine.create(settings, load_knowledge().load_site(settings.site_knowledge), http, today=today)
+    return CdsEngine.create(settings, _knowledge(settings.site_knowledge), http, today=today)
 
 
 def _settings(*, serving: bool = False) -> Settings:
@@ -49,7 +56,7 @@ def _settings(*, serving: bool = False) -> Settings:
     try:
         settings = load_settings()
         lines = settings.startup_problems() if serving else []
-        load_knowledge().load_site(settings.site_knowledge)  # every command honours (and checks) the site file
+        _knowledge(settings.site_knowledge)  # every command honours (and checks) the site file
     except ConfigurationError as error:
         failure, lines = error, error.lines
     except SiteKnowledgeError as error:
@@ -144,7 +151,7 @@ def rules(as_json_: Annotated[bool, typer.Option("--json", help="The catalogue a
     """The rule catalogue: every rule, what it fires on and reads (codes with displays), its mode and its golden
     scenarios; generated from the knowledge and site file that would run."""
     settings = _settings()
-    knowledge = load_knowledge().load_site(settings.site_knowledge)
+    knowledge = _knowledge(settings.site_knowledge)
     entries = build_catalogue(knowledge)
     if as_json_:
         typer.echo(orjson.dumps({"knowledge_version": knowledge.version, "rules": catalogue_json(entries)},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -83,21 +84,23 @@ def build_catalogue(knowledge: Knowledge, *, scenarios_dir: Path | None = SOURCE
             mode=knowledge.site.mode(rule.rule_id).value,
             may_silence=rule.may_silence,
             value_sets=tuple(value_sets),
-            scenarios=tuple(expected.get(rule.rule_id, ())),
+            scenarios=expected.get(rule.rule_id, ()),
         ))
     return tuple(entries)
 
 
-def _scenarios_by_rule(scenarios_dir: Path | None) -> dict[str, list[str]]:
+@cache
+def _scenarios_by_rule(scenarios_dir: Path | None) -> Mapping[str, tuple[str, ...]]:
+    """Read once per process: the scenarios are fixtures of the checkout, not something that changes while it runs."""
     found: dict[str, list[str]] = {}
     if scenarios_dir is None or not scenarios_dir.is_dir():
-        return found
+        return {}
     for expected in sorted(scenarios_dir.glob("*/expected.json")):
         for card in json.loads(expected.read_text()).get("cards", ()):
             names = found.setdefault(card["rule_id"], [])
             if expected.parent.name not in names:
                 names.append(expected.parent.name)
-    return found
+    return {rule: tuple(names) for rule, names in found.items()}
 
 
 def as_json(entries: Sequence[RuleEntry]) -> list[dict[str, Any]]:
