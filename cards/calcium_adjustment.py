@@ -9,27 +9,24 @@ the formula is trustworthy (albumin not below 20 g/L, a unit we can read, a valu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from .facts import LabResult, Measurement, format_number
 from .labs import classify
 from .markdown import escape_markdown
-from .thresholds import (
-    ALBUMIN_ADJUSTMENT_UNRELIABLE_BELOW_G_PER_L,
-    ALBUMIN_G_PER_L,
-    ALBUMIN_PAIRING_DAYS,
-    ANALYTES,
-    CANONICAL_UNIT,
-    PAYNE_MMOL_PER_G_ALBUMIN,
-    PAYNE_REFERENCE_ALBUMIN_G_PER_L,
-    Analyte,
-    normalise_unit,
-)
+from .thresholds import CANONICAL_UNIT, Analyte, Limit, Thresholds, normalise_unit
 
 # Serum albumin cannot exceed total protein (~60-80 g/L): a larger figure is a unit error (g/L sent as g/dL).
 _IMPOSSIBLE_ABOVE_G_PER_L = 100.0
 
-FORMULA = (f"adjusted calcium = total calcium + {PAYNE_MMOL_PER_G_ALBUMIN:g} x ({PAYNE_REFERENCE_ALBUMIN_G_PER_L:g} - "
-           "albumin in g/L) mmol/L (Payne et al., BMJ 1973)")
+# Albumin units to g/L (UCUM codes and unit texts, normalised by `normalise_unit`).
+ALBUMIN_G_PER_L = MappingProxyType({"g/l": 1.0, "g/dl": 10.0, "mg/dl": 0.01, "mg/l": 0.001})
+
+
+def formula(thresholds: Thresholds) -> str:
+    """Payne's formula as the card states it."""
+    return (f"adjusted calcium = total calcium + {thresholds.payne_mmol_per_g_albumin:g} x "
+            f"({thresholds.payne_reference_albumin_g_per_l:g} - albumin in g/L) mmol/L (Payne et al., BMJ 1973)")
 
 
 @dataclass(frozen=True)
@@ -49,23 +46,24 @@ def albumin_g_per_l(albumin: Measurement) -> float | None:
     return None
 
 
-def adjust_for_albumin(total: LabResult, albumin: Measurement | None) -> CalciumAdjustment:
+def adjust_for_albumin(total: LabResult, albumin: Measurement | None, thresholds: Thresholds) -> CalciumAdjustment:
     if albumin is None:
         return CalciumAdjustment(None)
     shown = escape_markdown(f"{albumin.shown}, {albumin.effective.isoformat()}")
-    if abs((albumin.effective - total.effective).days) > ALBUMIN_PAIRING_DAYS:
+    if abs((albumin.effective - total.effective).days) > thresholds.whole(Limit.ALBUMIN_PAIRING_DAYS):
         return CalciumAdjustment(None, f"The latest albumin ({shown}) is not from the same day as the calcium "
                                        f"({total.effective.isoformat()}), so calcium was not adjusted for it.")
     grams = albumin_g_per_l(albumin)
     if grams is None or grams <= 0 or grams > _IMPOSSIBLE_ABOVE_G_PER_L:
         return CalciumAdjustment(None, f"The albumin result ({shown}) could not be read as g/L, so calcium was not "
                                        "adjusted for it: check it in the laboratory report.")
-    if grams < ALBUMIN_ADJUSTMENT_UNRELIABLE_BELOW_G_PER_L:
-        return CalciumAdjustment(None, f"Albumin is below {ALBUMIN_ADJUSTMENT_UNRELIABLE_BELOW_G_PER_L:g} g/L "
+    unreliable_below = thresholds[Limit.ALBUMIN_UNRELIABLE_BELOW_G_PER_L]
+    if grams < unreliable_below:
+        return CalciumAdjustment(None, f"Albumin is below {unreliable_below:g} g/L "
                                        f"({shown}), where albumin adjustment is unreliable: calcium is graded "
                                        "unadjusted; measure ionized calcium.")
-    value = total.value + PAYNE_MMOL_PER_G_ALBUMIN * (PAYNE_REFERENCE_ALBUMIN_G_PER_L - grams)
-    spec = ANALYTES[Analyte.CALCIUM_ADJUSTED]
+    value = total.value + thresholds.payne_mmol_per_g_albumin * (thresholds.payne_reference_albumin_g_per_l - grams)
+    spec = thresholds.analytes[Analyte.CALCIUM_ADJUSTED]
     result = LabResult(
         analyte=Analyte.CALCIUM_ADJUSTED,
         label="Calcium (albumin-adjusted), calculated",

@@ -23,12 +23,8 @@ from .labs import latest_measurement
 from .medication_reading import read_current_medications
 from .model import ChartData
 from .terminology import Concept, Terminology, is_mapping
-from .thresholds import (
-    EGFR_CKD_BELOW,
-    Age,
-    EGFR_SEVERE_CKD_BELOW,
-    KIDNEY_FUNCTION_WINDOW_DAYS,
-)
+from .thresholds import Age, Limit, Thresholds
+from .wording import Wording
 
 Matched = list[tuple[Mapping[str, Any], frozenset[Concept]]]
 
@@ -57,15 +53,16 @@ def _demographics(raw: Mapping[str, Any] | None, reader: ResourceReader, today: 
                         age.days if age else None)
 
 
-def _kidney(conditions: Sequence[CodedFact], egfr: Measurement | None) -> KidneyFunction:
+def _kidney(conditions: Sequence[CodedFact], egfr: Measurement | None, thresholds: Thresholds) -> KidneyFunction:
     ckd = [fact for fact in conditions if Concept.CKD in fact.concepts]
     severe = any(Concept.CKD_SEVERE in fact.concepts for fact in ckd)
     rows = [fact.basis_row() for fact in ckd]
+    ckd_below, severe_below = thresholds[Limit.EGFR_CKD_BELOW], thresholds[Limit.EGFR_SEVERE_CKD_BELOW]
     if egfr is not None:
-        rows.append(egfr.basis_row(f"CKD below {EGFR_CKD_BELOW:g}, severe below {EGFR_SEVERE_CKD_BELOW:g}"))
+        rows.append(egfr.basis_row(f"CKD below {ckd_below:g}, severe below {severe_below:g}"))
     return KidneyFunction(
-        ckd=bool(ckd) or (egfr is not None and egfr.value < EGFR_CKD_BELOW),
-        severe=severe or (egfr is not None and egfr.value < EGFR_SEVERE_CKD_BELOW),
+        ckd=bool(ckd) or (egfr is not None and egfr.value < ckd_below),
+        severe=severe or (egfr is not None and egfr.value < severe_below),
         evidence=tuple(rows),
     )
 
@@ -90,6 +87,8 @@ def read_chart(
     *,
     today: date,
     lab_recency_days: int,
+    thresholds: Thresholds,
+    wording: Wording,
     skipped: Counter[str],
 ) -> ChartFacts | None:
     """The patient's facts, or None when no facial twitching is documented (then nothing else is validated)."""
@@ -119,8 +118,8 @@ def read_chart(
     buckets = _by_concept(observations, (*LAB_CONCEPTS.values(), Concept.LAB_ALBUMIN, Concept.LAB_EGFR,
                                          Concept.PREGNANCY_TEST))
     lab_facts = read_labs(buckets, reader, since=today - timedelta(days=lab_recency_days), today=today,
-                          age=demographics.age)
-    kidney_since = today - timedelta(days=max(KIDNEY_FUNCTION_WINDOW_DAYS, lab_recency_days))
+                          age=demographics.age, thresholds=thresholds)
+    kidney_since = today - timedelta(days=max(thresholds.whole(Limit.KIDNEY_FUNCTION_WINDOW_DAYS), lab_recency_days))
     egfr = latest_measurement(buckets[Concept.LAB_EGFR], reader, since=kidney_since, name="eGFR", today=today)
 
     return ChartFacts(
@@ -133,8 +132,11 @@ def read_chart(
         medications=tuple(medications),
         labs=lab_facts.labs,
         albumin=lab_facts.albumin,
-        kidney=_kidney(active_conditions, egfr),
-        pregnancy=pregnancy_evidence(active_conditions, buckets[Concept.PREGNANCY_TEST], reader, terminology, today),
+        kidney=_kidney(active_conditions, egfr, thresholds),
+        pregnancy=pregnancy_evidence(active_conditions, buckets[Concept.PREGNANCY_TEST], reader, terminology, today,
+                                     thresholds),
+        thresholds=thresholds,
+        wording=wording,
         lab_notes=lab_facts.notes,
         calcium_adjustment_problem=lab_facts.calcium_adjustment_problem,
     )

@@ -23,7 +23,7 @@ from .fhir_reading import ResourceReader, as_date, reference
 from .injury_codes import is_not_poisoning
 from .labs import code_label, newest_first
 from .terminology import SYSTEM_NAMES, Concept, Terminology, is_mapping
-from .thresholds import PREGNANCY_CONDITION_WINDOW_DAYS, PREGNANCY_TEST_WINDOW_DAYS
+from .thresholds import Limit, Thresholds
 
 ACTIVE_CLINICAL_STATUSES = frozenset({"active", "recurrence", "relapse"})
 EXCLUDED_VERIFICATION_STATUSES = frozenset({"refuted", "entered-in-error"})
@@ -171,19 +171,19 @@ def finding_fact(raw: Mapping[str, Any], concepts: frozenset[Concept], reader: R
     )
 
 
-def _current_pregnancy(fact: CodedFact, today: date) -> bool:
+def _current_pregnancy(fact: CodedFact, today: date, window_days: int) -> bool:
     """Not a differential, and dated within the pregnancy window (undated counts: the safer error)."""
     since = fact.documented_since
     return not fact.is_differential and (
-        since is None or since >= today - timedelta(days=PREGNANCY_CONDITION_WINDOW_DAYS))
+        since is None or since >= today - timedelta(days=window_days))
 
 
 def pregnancy_evidence(conditions: Sequence[CodedFact], tests: Iterable[Mapping[str, Any]], reader: ResourceReader,
-                       terminology: Terminology, today: date) -> tuple[BasisRow, ...]:
+                       terminology: Terminology, today: date, thresholds: Thresholds) -> tuple[BasisRow, ...]:
     """Basis rows showing a current pregnancy; empty when there is none."""
     rows = [fact.basis_row(f"current pregnancy ({fact.status})") for fact in conditions
-            if Concept.PREGNANCY in fact.concepts and _current_pregnancy(fact, today)]
-    since = today - timedelta(days=PREGNANCY_TEST_WINDOW_DAYS)
+            if Concept.PREGNANCY in fact.concepts and _current_pregnancy(fact, today, thresholds.whole(Limit.PREGNANCY_CONDITION_WINDOW_DAYS))]
+    since = today - timedelta(days=thresholds.whole(Limit.PREGNANCY_TEST_WINDOW_DAYS))
     for observation, when in newest_first(tests, reader, since=since, until=today):
         if result_answer(observation, terminology):
             rows.append(BasisRow(code_label(observation, "Pregnancy test"), "positive", "", when.isoformat(),

@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from .markdown import escape_markdown
 from .terminology import Concept
-from .thresholds import CANONICAL_UNIT, CHILDBEARING_AGE_YEARS, ADULT, Age, Analyte, Severity
+from .thresholds import CANONICAL_UNIT, ADULT, Age, Analyte, Limit, Severity, Thresholds
+from .wording import Wording
 
 
 @dataclass(frozen=True)
@@ -194,9 +195,9 @@ class Demographics:
         """Under 18, by recorded birth date; unknown age is not assumed to be a child."""
         return self.age_years is not None and self.age_years < ADULT.years
 
-    def could_become_pregnant(self) -> tuple[bool, str]:
-        """(answer, why) — female aged 12-55 inclusive; unknown sex or age is treated as yes (the safer error)."""
-        low, high = CHILDBEARING_AGE_YEARS
+    def could_become_pregnant(self, low: int, high: int) -> tuple[bool, str]:
+        """(answer, why) — female aged `low`-`high` inclusive; unknown sex or age is treated as yes (the safer
+        error)."""
         if self.sex not in ("female", "male"):
             return True, "sex not recorded as female or male: treated as able to become pregnant"
         if self.sex == "male":
@@ -235,12 +236,19 @@ class ChartFacts:
     albumin: Measurement | None
     kidney: KidneyFunction
     pregnancy: tuple[BasisRow, ...]  # evidence of a current pregnancy; empty when none
+    thresholds: Thresholds  # the figures the chart was read with; the rules use the same ones
+    wording: Wording  # the sentences the rules write their cards in
     lab_notes: tuple[LabNote, ...] = ()  # lab results not used that a card must mention
     calcium_adjustment_problem: str = ""  # Markdown: why an albumin on the chart did not adjust total calcium
 
     @property
     def is_pregnant(self) -> bool:
         return bool(self.pregnancy)
+
+    def could_become_pregnant(self) -> tuple[bool, str]:
+        """(answer, why) for the childbearing ages of these thresholds (unknown sex or age: yes)."""
+        return self.demographics.could_become_pregnant(self.thresholds.whole(Limit.CHILDBEARING_FROM_AGE_YEARS),
+                                                       self.thresholds.whole(Limit.CHILDBEARING_TO_AGE_YEARS))
 
     def conditions_in(self, *concepts: Concept, including_differential: bool = False) -> tuple[CodedFact, ...]:
         """Conditions in these value sets; differential diagnoses only when asked (red flags and safety checks)."""

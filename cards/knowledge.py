@@ -18,6 +18,9 @@ from .drafting import RuleInfo
 from .facts import ChartFacts
 from .site import Mode, SiteKnowledge, load_site
 from .handout_library import Handout, load_handouts
+from .knowledge_files import check_rule_references, load_thresholds, load_wording
+from .thresholds import Thresholds
+from .wording import Wording
 from .model import CardDraft, ChartData, Evaluation, OrderContext
 from .terminology import Concept, Terminology, load_terminology
 
@@ -40,7 +43,7 @@ OBSERVATION_CONCEPTS = (
 
 KNOWLEDGE_DIR = Path(__file__).parent
 # What the cards are made from: the rules (Python, for now), value sets and handouts.
-_CONTENT_GLOBS = ("**/*.py", "valuesets/*.json", "handouts/*.html", "catalogue/*.json")
+_CONTENT_GLOBS = ("**/*.py", "knowledge/**/*.yaml", "valuesets/*.json", "handouts/*.html", "catalogue/*.json")
 
 
 def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
@@ -55,14 +58,20 @@ def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
 
 
 class Knowledge:
-    def __init__(self, terminology: Terminology, handouts: dict[str, Handout], content: str = "",
-                 site: SiteKnowledge | None = None) -> None:
+    def __init__(self, terminology: Terminology, handouts: dict[str, Handout], thresholds: Thresholds,
+                 wording: Wording, content: str = "", site: SiteKnowledge | None = None) -> None:
         """`release` is the reviewed knowledge version; `version` adds the content hash (`2026.11.0+3f2a9c1e07b4`),
-        and is what discovery, cards, analytics and metrics carry. `site` holds each rule's mode."""
+        and is what discovery, cards, analytics and metrics carry. `thresholds` are the shipped figures; `site`
+        holds each rule's mode and the site's own figures and sentences, applied on top of the shipped `thresholds` and `wording`."""
         self.release = terminology.version
         self.content_hash = content
         self.version = f"{self.release}+{content}" if content else self.release
         self.site = site or SiteKnowledge()
+        self.shipped_thresholds = thresholds
+        self.thresholds = thresholds.with_overrides(self.site.thresholds)
+        self.shipped_wording = wording
+        self.wording = wording.with_overrides(self.site.wording)
+        check_rule_references(thresholds, wording, (rule.rule_id for rule in self.rules()))
         self._terminology = terminology
         self._handouts = handouts
         self._observation_codings = terminology.listed_codings(OBSERVATION_CONCEPTS)
@@ -73,7 +82,7 @@ class Knowledge:
 
     def _facts(self, chart: ChartData, evaluation: Evaluation, today: date, lab_recency_days: int) -> ChartFacts | None:
         return read_chart(chart, self._terminology, today=today, lab_recency_days=lab_recency_days,
-                          skipped=evaluation.skipped_resources)
+                          thresholds=self.thresholds, wording=self.wording, skipped=evaluation.skipped_resources)
 
     def evaluate_patient_view(self, chart: ChartData, *, today: date, lab_recency_days: int = 90) -> Evaluation:
         """Cards for a patient with documented facial twitching; anyone else gets none."""
@@ -105,12 +114,13 @@ class Knowledge:
                 evaluation.silent.append(draft)
 
     def with_site(self, site: SiteKnowledge) -> Knowledge:
-        """The same knowledge with the site's rule modes."""
-        return Knowledge(self._terminology, self._handouts, self.content_hash, site)
+        """The same knowledge with the site's rule modes and figures."""
+        return Knowledge(self._terminology, self._handouts, self.shipped_thresholds, self.shipped_wording,
+                         self.content_hash, site)
 
     def load_site(self, path: Path | None) -> Knowledge:
         """`with_site` for the site file at `path`, checked against these rules (`SiteKnowledgeError` if bad)."""
-        return self.with_site(load_site(path, self.rules()))
+        return self.with_site(load_site(path, self.rules(), self.shipped_thresholds, self.shipped_wording))
 
     def rules(self) -> tuple[RuleInfo, ...]:
         """Every rule that can fire, patient-view pathways first, then order checks."""
@@ -138,4 +148,5 @@ class Knowledge:
 @cache
 def load_knowledge() -> Knowledge:
     """The knowledge, validated once per process (value sets as FHIR ValueSets, handouts as safe HTML)."""
-    return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts(), content_hash())
+    return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts(), load_thresholds(), load_wording(),
+                     content_hash())

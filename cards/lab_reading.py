@@ -16,7 +16,7 @@ from .facts import LabNote, LabResult, Measurement
 from .fhir_reading import ResourceReader
 from .labs import latest_measurement, read_lab
 from .terminology import Concept
-from .thresholds import ANALYTES, Age, Analyte
+from .thresholds import Age, Analyte, Thresholds
 
 LAB_CONCEPTS: Mapping[Analyte, Concept] = {
     Analyte.MAGNESIUM: Concept.LAB_MAGNESIUM,
@@ -37,11 +37,11 @@ class LabFacts:
 
 
 def read_labs(buckets: Mapping[Concept, Sequence[Mapping[str, Any]]], reader: ResourceReader, *, since: date,
-              today: date, age: Age | None) -> LabFacts:
+              today: date, age: Age | None, thresholds: Thresholds) -> LabFacts:
     labs: dict[Analyte, LabResult] = {}
     notes: list[LabNote] = []
     for analyte, concept in LAB_CONCEPTS.items():
-        reading = read_lab(ANALYTES[analyte], buckets.get(concept, ()), reader, since=since, today=today,
+        reading = read_lab(thresholds.analytes[analyte], buckets.get(concept, ()), reader, since=since, today=today,
                            age=age)
         if reading.result is not None:
             labs[analyte] = reading.result
@@ -51,7 +51,7 @@ def read_labs(buckets: Mapping[Concept, Sequence[Mapping[str, Any]]], reader: Re
     problem = ""
     total, reported = labs.get(Analyte.CALCIUM_TOTAL), labs.get(Analyte.CALCIUM_ADJUSTED)
     if total is not None and (reported is None or reported.effective < total.effective):
-        adjustment = adjust_for_albumin(total, albumin)
+        adjustment = adjust_for_albumin(total, albumin, thresholds)
         problem = adjustment.problem
         if adjustment.result is not None:
             labs[Analyte.CALCIUM_ADJUSTED] = adjustment.result

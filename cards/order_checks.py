@@ -25,9 +25,9 @@ from .fhir_reading import reference
 from .medication_reading import is_an_instruction_to_give, name_medication
 from .model import CardDraft, ChartData, OrderContext, Suggestion
 from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
-from .pathways.refractory import BOTULINUM_AGE_LIMITS, below_botulinum_age
+from .pathways.refractory import below_botulinum_age, botulinum_age_limits
 from .terminology import Concept, Terminology
-from .thresholds import BOTULINUM_MIN_AGE_YEARS, Analyte
+from .thresholds import Analyte, Limit
 
 POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium",
                                   may_silence=False)
@@ -41,9 +41,6 @@ BOTULINUM_PREGNANCY = RuleInfo("order.botulinum.pregnancy", "Botulinum toxin ord
 BOTULINUM_CHILD = RuleInfo("order.botulinum.under-licensed-age", "Botulinum toxin ordered below its licensed age")
 RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, VALPROATE_UNDER_55, LAMOTRIGINE_VALPROATE,
          BOTULINUM_NMJ, BOTULINUM_PREGNANCY, BOTULINUM_CHILD)
-
-# MHRA (January 2024): valproate is not started in anyone, of either sex, younger than this.
-VALPROATE_START_RESTRICTED_BELOW_AGE = 55
 
 ORDER_RESOURCE_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})  # MedicationOrder: DSTU2 EHRs
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id`
@@ -180,7 +177,7 @@ def _magnesium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
 
 def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
     ordered = orders.checked_in(Concept.VALPROATE)
-    could, why = facts.demographics.could_become_pregnant()
+    could, why = facts.could_become_pregnant()
     if not ordered or not (could or facts.is_pregnant):
         return None
     pregnant = facts.is_pregnant
@@ -210,10 +207,11 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
     start restriction still applies; men get the paternal-exposure precautions."""
     ordered = orders.checked_in(Concept.VALPROATE)
     age = facts.demographics.age_years
-    could, _ = facts.demographics.could_become_pregnant()
-    if not ordered or could or facts.is_pregnant or age is None or age >= VALPROATE_START_RESTRICTED_BELOW_AGE:
+    restricted_below = facts.thresholds.whole(Limit.VALPROATE_START_RESTRICTED_BELOW_AGE)
+    could, _ = facts.could_become_pregnant()
+    if not ordered or could or facts.is_pregnant or age is None or age >= restricted_below:
         return None
-    advice = [f"Valproate must not be started in anyone younger than {VALPROATE_START_RESTRICTED_BELOW_AGE} unless "
+    advice = [f"Valproate must not be started in anyone younger than {restricted_below} unless "
               "two specialists independently consider and document that no other treatment is effective or "
               "tolerated, or that the reproductive risks do not apply (MHRA, January 2024)."]
     if facts.medications_in(Concept.VALPROATE):
@@ -228,7 +226,7 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
                       "(about 5% vs 3%); causation is not confirmed.")
     return draft_card(
         VALPROATE_UNDER_55,
-        summary=f"Valproate ordered for a patient under {VALPROATE_START_RESTRICTED_BELOW_AGE}: "
+        summary=f"Valproate ordered for a patient under {restricted_below}: "
                 "two-specialist agreement needed to start (MHRA 2024)",
         indicator="warning",
         basis=_rows(ordered) + [facts.demographics.basis_row(), *(m.basis_row() for m in
@@ -327,10 +325,11 @@ def _botulinum_child(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft 
         return None
     return draft_card(
         BOTULINUM_CHILD,
-        summary=f"Botulinum toxin ordered for a child under {BOTULINUM_MIN_AGE_YEARS}: below the licensed age",
+        summary=f"Botulinum toxin ordered for a child under {facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)}: "
+                "below the licensed age",
         indicator="warning",
         basis=_rows(ordered) + [facts.demographics.basis_row()],
-        advice=[caution, BOTULINUM_AGE_LIMITS],
+        advice=[caution, botulinum_age_limits(facts)],
         evidence="Product labels (openFDA): blepharospasm indications from 12 years (onabotulinumtoxinA) or in "
                  "adults (incobotulinumtoxinA); AAN 2019 tic guideline: adolescents and adults.",
         source=citations.OPENFDA_LABELS,

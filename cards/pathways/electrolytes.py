@@ -18,14 +18,7 @@ from ..markdown import escape_markdown
 from ..model import CardDraft, Suggestion
 from ..suggestions import medication_proposal, service_proposal
 from ..terminology import Concept
-from ..thresholds import (
-    CANONICAL_UNIT,
-    SODIUM_CORRECTION_HIGH_RISK_BELOW,
-    SODIUM_CORRECTION_MAX,
-    SODIUM_HIGH_RISK_BELOW_MMOL,
-    Analyte,
-    Severity,
-)
+from ..thresholds import CANONICAL_UNIT, Analyte, Limit, Severity
 
 MAGNESIUM_LOW = RuleInfo("electrolyte.magnesium.low", "Low magnesium in a patient with facial twitching")
 POTASSIUM_LOW = RuleInfo("electrolyte.potassium.low", "Low potassium in a patient with facial twitching")
@@ -253,10 +246,13 @@ def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 # --- sodium -----------------------------------------------------------------------------------------------------
 
 def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
-    careful, maximum = SODIUM_CORRECTION_HIGH_RISK_BELOW, SODIUM_CORRECTION_MAX
+    limits = facts.thresholds
+    careful, maximum = (f"{limits[limit]:g}" for limit in (Limit.SODIUM_CORRECTION_HIGH_RISK_MAX,
+                                                            Limit.SODIUM_CORRECTION_MAX))
+    high_risk_below = limits[Limit.SODIUM_HIGH_RISK_BELOW]
     risks = []
-    if low.result.value < SODIUM_HIGH_RISK_BELOW_MMOL:
-        risks.append(f"sodium below {SODIUM_HIGH_RISK_BELOW_MMOL:g} mmol/L")
+    if low.result.value < high_risk_below:
+        risks.append(f"sodium below {high_risk_below:g} mmol/L")
     potassium = facts.labs.get(Analyte.POTASSIUM)
     if potassium is not None and potassium.is_low:
         risks.append("low potassium")
@@ -270,8 +266,8 @@ def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
         "Extra dietary salt helps only when low intake or salt losses explain the result; it does not treat SIADH or "
         "diuretic-related hyponatraemia, so do not advise salting food without a cause that fits.",
         f"When correcting, raise sodium by no more than {careful}-{maximum} mmol/L in "
-        f"any 24 hours, and by less than {careful} mmol/L in high-risk patients (sodium below 115, alcohol use "
-        "disorder, low potassium, liver disease, malnutrition): faster correction can cause osmotic demyelination.",
+        f"any 24 hours, and by less than {careful} mmol/L in high-risk patients (sodium below {high_risk_below:g}, "
+        "alcohol use disorder, low potassium, liver disease, malnutrition): faster correction can cause osmotic demyelination.",
     ]
     advice += _notes(facts, low)
     if risks:
@@ -305,7 +301,7 @@ def _calcium_basis_sentences(facts: ChartFacts, result: LabResult) -> list[str]:
         return ["Ionized calcium is low, which confirms true hypocalcaemia."]
     if result.analyte is Analyte.CALCIUM_ADJUSTED and result.derivation:
         return [f"Graded on albumin-adjusted calcium, calculated {escape_markdown(result.derivation)}: "
-                f"{calcium_adjustment.FORMULA}. This is an estimate, unreliable in critical illness, acid-base "
+                f"{calcium_adjustment.formula(facts.thresholds)}. This is an estimate, unreliable in critical illness, acid-base "
                 "disturbance, kidney failure and paraproteinaemia: measure ionized calcium to confirm."]
     if result.analyte is Analyte.CALCIUM_ADJUSTED:
         return ["Graded on the laboratory's albumin-adjusted calcium; ionized calcium confirms true hypocalcaemia."]

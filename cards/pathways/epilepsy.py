@@ -183,7 +183,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
         cards.append(_review_card(facts, epilepsy, treatment, underdosing) if treatment or underdosing
                      else _start_card(facts, epilepsy))
     valproate = facts.medications_in(Concept.VALPROATE)
-    could, why = facts.demographics.could_become_pregnant()
+    could, why = facts.could_become_pregnant()
     if valproate and (could or facts.is_pregnant):
         cards.append(_valproate_card(facts, valproate, why))
     elif valproate and facts.demographics.sex == "male":

@@ -15,7 +15,7 @@ from ..facts import ChartFacts, CodedFact, unconfirmed_notes
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import ICD10CM, Concept, normalise_code
-from ..thresholds import RECENT_ONSET_DAYS
+from ..thresholds import Limit
 
 TOXICOLOGY = RuleInfo("poisoning.toxicology", "Poisoning with facial twitching")
 RULES = (TOXICOLOGY,)
@@ -34,7 +34,7 @@ def is_initial_encounter(fact: CodedFact) -> bool:
 
 def is_recent(fact: CodedFact, facts: ChartFacts) -> bool:
     """Onset or recorded date within the recent window, or coded as the initial encounter."""
-    since = facts.today - timedelta(days=RECENT_ONSET_DAYS)
+    since = facts.today - timedelta(days=facts.thresholds.whole(Limit.RECENT_ONSET_DAYS))
     return is_initial_encounter(fact) or any(day is not None and day >= since for day in (fact.onset, fact.recorded))
 
 
@@ -65,7 +65,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
                      else "Poisoning on record with facial twitching: review exposure and toxicology follow-up"),
             indicator="critical" if recent else "warning",
             basis=[*(c.basis_row() for c in poisoning), *facts.twitching_rows()],
-            basis_notes=[f"Recent = onset or record within {RECENT_ONSET_DAYS} days, or ICD-10-CM 7th character A "
+            basis_notes=[f"Recent = onset or record within {facts.thresholds.whole(Limit.RECENT_ONSET_DAYS)} days, or ICD-10-CM 7th character A "
                          "(initial encounter).",
                          "Poisoning only: ICD-10-CM T36-T50 codes for an adverse effect (6th character 5) or "
                          "underdosing (6) are not counted.",

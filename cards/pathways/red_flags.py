@@ -12,7 +12,7 @@ from ..facts import BasisRow, ChartFacts, unconfirmed_notes
 from ..model import CardDraft, Citation, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
-from ..thresholds import RECENT_ONSET_DAYS, Analyte, Severity
+from ..thresholds import Analyte, Limit, Severity
 from . import electrolytes
 
 URGENT_REVIEW = RuleInfo("redflag.urgent-review", "Red flags with facial twitching", may_silence=False)
@@ -34,7 +34,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
         flags.append("facial weakness")
         advice.append("Facial weakness with twitching: examine today - exclude stroke and other central causes, and "
                       "look for a facial nerve lesion; refer to neurology.")
-    recent = facts.today - timedelta(days=RECENT_ONSET_DAYS)
+    recent = facts.today - timedelta(days=facts.thresholds.whole(Limit.RECENT_ONSET_DAYS))
     seizures = facts.conditions_in(Concept.SEIZURE_UNSPECIFIED, including_differential=True) + tuple(
         c for c in facts.conditions_in(Concept.EPILEPSY, including_differential=True)
         if c.documented_since and c.documented_since >= recent)

@@ -12,7 +12,7 @@ from ..markdown import escape_markdown
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
-from ..thresholds import BOTULINUM_MIN_AGE_YEARS, REFRACTORY_AFTER_DAYS
+from ..thresholds import Limit
 from . import electrolytes
 
 BOTULINUM_TOXIN = RuleInfo("refractory.botulinum-toxin", "Persistent facial twitching: consider botulinum toxin")
@@ -31,25 +31,27 @@ EVIDENCE_BY_KIND = (
 )
 
 
-BOTULINUM_AGE_LIMITS = (
-    f"Age limits: onabotulinumtoxinA (BOTOX) is licensed for blepharospasm from {BOTULINUM_MIN_AGE_YEARS} years and "
-    "incobotulinumtoxinA (Xeomin) for adults (product labels); for tics, the AAN 2019 guideline offers "
-    "onabotulinumtoxinA to adolescents and adults only."
-)
+def botulinum_age_limits(facts: ChartFacts) -> str:
+    """The licensed ages, stated on every botulinum-toxin card."""
+    return (f"Age limits: onabotulinumtoxinA (BOTOX) is licensed for blepharospasm from "
+            f"{facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)} years and incobotulinumtoxinA (Xeomin) for "
+            "adults (product labels); for tics, the AAN 2019 guideline offers onabotulinumtoxinA to adolescents and "
+            "adults only.")
 
 
 def below_botulinum_age(facts: ChartFacts) -> str:
     """A caution when the recorded age is below every licensed age; "" otherwise (an unknown age is stated in
     the age limits every card carries)."""
-    age = facts.demographics.age_years
-    if age is None or age >= BOTULINUM_MIN_AGE_YEARS:
+    age, youngest = facts.demographics.age_years, facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)
+    if age is None or age >= youngest:
         return ""
-    return (f"The patient is {age} years old, below the youngest licensed age ({BOTULINUM_MIN_AGE_YEARS} years): "
+    return (f"The patient is {age} years old, below the youngest licensed age ({youngest} years): "
             "botulinum toxin only on a paediatric neurologist's or ophthalmologist's decision.")
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:
-    cutoff = facts.today - timedelta(days=REFRACTORY_AFTER_DAYS)
+    after_days = facts.thresholds.whole(Limit.REFRACTORY_AFTER_DAYS)
+    cutoff = facts.today - timedelta(days=after_days)
     persisting = [f for f in facts.twitching
                   if f.reference.startswith("Condition/") and f.documented_since and f.documented_since <= cutoff]
     if (not persisting or electrolytes.low_electrolytes(facts) or electrolytes.panel_missing(facts)
@@ -74,14 +76,14 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
         advice.append("Hemifacial spasm: MRI first to exclude a secondary cause (e.g. a vessel or mass at the facial "
                       "nerve); microvascular decompression is an option if toxin fails.")
     advice += [
-        f"Twitching has been documented for {REFRACTORY_AFTER_DAYS} days or more: if first-line measures (sleep, "
+        f"Twitching has been documented for {after_days} days or more: if first-line measures (sleep, "
         "stress, caffeine and alcohol) have not helped, consider botulinum toxin injections through neurology or "
         "ophthalmology.",
         "Do not inject with hypersensitivity to the product or infection at the injection site; myasthenia gravis, "
         "Lambert-Eaton syndrome and ALS carry a higher risk.",
         "Boxed warning: the toxin effect can spread - the patient should seek help at once for trouble "
         "swallowing, speaking or breathing.",
-        BOTULINUM_AGE_LIMITS,
+        botulinum_age_limits(facts),
     ]
     reasons = [f.reference for f in persisting]
     suggestions = [Suggestion(
@@ -108,7 +110,7 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
             basis=[*(f.basis_row() for f in persisting), facts.demographics.basis_row(), *(c.basis_row() for c in nmj),
                    *facts.pregnancy,
                    *(lab.basis_row() for lab in facts.labs.values())],
-            basis_notes=[f"Twitching documented for at least {REFRACTORY_AFTER_DAYS} days (onset, else recorded "
+            basis_notes=[f"Twitching documented for at least {after_days} days (onset, else recorded "
                          "date); recent electrolytes not low; no poisoning recorded."],
             advice=advice,
             evidence=evidence,

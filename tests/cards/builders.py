@@ -7,7 +7,13 @@ from itertools import count
 from typing import Any
 
 from cards import ChartData, OrderContext
+from cards.knowledge_files import load_thresholds, load_wording
 from cards.terminology import ATC, ICD10CM, LOINC, RXNORM, SNOMED
+
+# The shipped knowledge files, for tests that call a reader directly (the rules get them from `Knowledge`).
+SHIPPED_THRESHOLDS = load_thresholds()
+SHIPPED_WORDING = load_wording()
+ANALYTES = SHIPPED_THRESHOLDS.analytes
 
 TODAY = date(2026, 11, 25)
 PATIENT_ID = "p1"

@@ -38,7 +38,8 @@ import pytest
 from builders import TODAY, card_for, lab, patient, patient_view, rule_ids, twitching
 from cards.fhir_reading import ResourceReader
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Age, Analyte
+from tests.cards.builders import ANALYTES
+from cards.thresholds import Age, Analyte
 
 MG, K, NA, CA, CA_ADJ, ICA = (Analyte.MAGNESIUM, Analyte.POTASSIUM, Analyte.SODIUM, Analyte.CALCIUM_TOTAL,
                               Analyte.CALCIUM_ADJUSTED, Analyte.CALCIUM_IONIZED)

@@ -8,6 +8,7 @@ import pytest
 
 from builders import TODAY, chart, condition, finding, icd, lab, medication, patient, twitching
 from cards.chart_reader import read_chart
+from tests.cards.builders import SHIPPED_THRESHOLDS, SHIPPED_WORDING
 from cards.knowledge import KNOWLEDGE_VERSION
 from cards.terminology import ICD10CM, SNOMED, Concept, load_terminology
 from cards.thresholds import Analyte
@@ -20,7 +21,8 @@ def terminology():
 
 def _facts(terminology, *resources, patient_resource=None, skipped=None):
     return read_chart(chart(*resources, patient_resource=patient_resource), terminology, today=TODAY,
-                      lab_recency_days=90, skipped=skipped if skipped is not None else Counter())
+                      lab_recency_days=90, thresholds=SHIPPED_THRESHOLDS, wording=SHIPPED_WORDING,
+                      skipped=skipped if skipped is not None else Counter())
 
 
 @pytest.mark.parametrize("clinical", ["active", "recurrence", "relapse", None])
@@ -113,11 +115,11 @@ def test_age_and_sex_from_patient(terminology) -> None:
 )
 def test_could_become_pregnant(terminology, gender, birth, expected) -> None:
     facts = _facts(terminology, twitching(), patient_resource=patient(gender, birth))
-    assert facts.demographics.could_become_pregnant()[0] is expected
+    assert facts.could_become_pregnant()[0] is expected
 
 
 def test_no_patient_is_treated_as_could_become_pregnant(terminology) -> None:
-    could, why = _facts(terminology, twitching()).demographics.could_become_pregnant()
+    could, why = _facts(terminology, twitching()).could_become_pregnant()
     assert could and "treated as able to become pregnant" in why
 
 

@@ -21,7 +21,8 @@ from builders import TODAY, card_for, draft, lab, orders, patient, patient_view,
 from cards import ChartData
 from cards.fhir_reading import ResourceReader
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Age, Analyte
+from tests.cards.builders import ANALYTES
+from cards.thresholds import Age, Analyte
 
 SINCE = TODAY - timedelta(days=90)
 

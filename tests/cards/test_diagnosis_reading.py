@@ -9,6 +9,7 @@ import pytest
 
 from builders import TODAY, chart, condition, finding, icd, lab, twitching
 from cards.chart_reader import read_chart
+from tests.cards.builders import SHIPPED_THRESHOLDS, SHIPPED_WORDING
 from cards.knowledge import KNOWLEDGE_VERSION
 from cards.terminology import ICD10CM, LOINC, SNOMED, Concept, load_terminology
 
@@ -21,7 +22,8 @@ def terminology():
 
 
 def _facts(terminology, *resources):
-    return read_chart(chart(*resources), terminology, today=TODAY, lab_recency_days=90, skipped=Counter())
+    return read_chart(chart(*resources), terminology, today=TODAY, lab_recency_days=90, thresholds=SHIPPED_THRESHOLDS, wording=SHIPPED_WORDING,
+                      skipped=Counter())
 
 
 def _with(resource, **fields):

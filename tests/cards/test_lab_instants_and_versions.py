@@ -12,7 +12,8 @@ from cards.fhir_reading import ResourceReader
 from cards.instants import parse_instant
 from cards.lab_versions import current_versions
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Age, Analyte
+from tests.cards.builders import ANALYTES
+from cards.thresholds import Age, Analyte
 
 SINCE, TODAY = date(2026, 8, 27), date(2026, 11, 25)
 

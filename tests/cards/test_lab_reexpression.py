@@ -41,12 +41,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cards import Knowledge
-from cards.thresholds import (
-    ANALYTES,
-    SODIUM_HIGH_RISK_BELOW_MMOL,
-    Analyte,
-    AnalyteSpec,
-)
+from cards.thresholds import Analyte, AnalyteSpec, Limit
+from tests.cards.builders import ANALYTES, SHIPPED_THRESHOLDS
 from tests.cards.test_chart_invariance import _cards, _chart
 from tests.scenarios import Scenario, load_scenarios
 
@@ -105,7 +101,7 @@ def _cut_offs(spec: AnalyteSpec) -> list[float]:
     for default in spec.default_ranges:
         figures += [spec.to_canonical(default.low), spec.to_canonical(default.high)]
     if spec.analyte is Analyte.SODIUM:
-        figures.append(SODIUM_HIGH_RISK_BELOW_MMOL)
+        figures.append(SHIPPED_THRESHOLDS[Limit.SODIUM_HIGH_RISK_BELOW])
     return figures
 
 

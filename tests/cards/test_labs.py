@@ -11,7 +11,8 @@ import pytest
 from builders import chart, draft, lab, orders, patient, twitching
 from cards.fhir_reading import ResourceReader
 from cards.labs import read_lab
-from cards.thresholds import ANALYTES, Age, Amount, Analyte, Severity
+from tests.cards.builders import ANALYTES
+from cards.thresholds import Age, Amount, Analyte, Severity
 
 SINCE = date(2026, 8, 27)
 TODAY = date(2026, 11, 25)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cards.citations as citations
 from cards.model import Citation
-from cards.thresholds import ANALYTES
+from tests.cards.builders import ANALYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = (ROOT / "docs" / "clinical-sources.md").read_text()
