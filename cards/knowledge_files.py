@@ -32,6 +32,7 @@ from .thresholds import (
 from .wording import RuleWording, Wording, WordingError
 
 KNOWLEDGE_FILES = Path(__file__).parent / "knowledge"
+SHARED_PREFIX = "shared."  # wording groups used by several rules, e.g. `shared.valproate`
 
 
 class KnowledgeFileError(ValueError):
@@ -198,7 +199,8 @@ def check_rule_references(thresholds: Thresholds, wording: Wording, rule_ids: It
     for parameter in thresholds.parameters.values():
         if unknown := sorted(set(parameter.rules) - known):
             raise KnowledgeFileError(f"thresholds.yaml: parameters.{parameter.limit}.rules: no such rule {unknown[0]}")
-    if unknown := sorted(set(wording.rules) - known):
-        raise KnowledgeFileError(f"wording: {unknown[0]}: no such rule")
+    if unknown := sorted(rule_id for rule_id in set(wording.rules) - known if not rule_id.startswith(SHARED_PREFIX)):
+        raise KnowledgeFileError(f"wording: {unknown[0]}: no such rule (sentences several rules use sit under "
+                                 f"`{SHARED_PREFIX}<topic>`)")
     if False and (unworded := sorted(known - set(wording.rules))):
         raise KnowledgeFileError(f"wording: {unworded[0]}: the rule has no wording")
