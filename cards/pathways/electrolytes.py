@@ -15,7 +15,7 @@ from .. import calcium_adjustment, citations
 from ..drafting import SEVERITY_INDICATORS, RuleInfo, draft_card
 from ..facts import BasisRow, ChartFacts, LabNote, LabResult, format_number
 from ..markdown import escape_markdown
-from ..model import CardDraft, Suggestion
+from ..model import CardDraft, Indicator, Suggestion
 from ..suggestions import medication_proposal, service_proposal
 from ..terminology import Concept
 from ..thresholds import CANONICAL_UNIT, Analyte, Limit, Severity
@@ -35,12 +35,6 @@ PANEL_TESTS = (
     ("17861-6", "Calcium [Mass/volume] in Serum or Plasma"),
     ("1751-7", "Albumin [Mass/volume] in Serum or Plasma"),
 )
-
-_DUODECIM_NO_TRIAL = (
-    "Magnesium is sometimes used for twitching itself, but Duodecim EBM Guidelines notes there is no research "
-    "evidence of its effect; benign eyelid myokymia usually settles on its own within days."
-)
-
 
 @dataclass(frozen=True)
 class LowElectrolyte:
@@ -103,15 +97,18 @@ def unmentioned_notes(facts: ChartFacts) -> tuple[LabNote, ...]:
     return tuple(note for note in facts.lab_notes if note.analyte not in shown)
 
 _SUMMARY_VALUE_LIMIT = 16
+_SHARED = "shared.electrolytes"
 
 
-def _summary(name: str, low: LowElectrolyte, action: str) -> str:
+def _summary(facts: ChartFacts, low: LowElectrolyte, name: str) -> str:
     """The value as reported when that is short (e.g. "1.1 mg/dL"), else in mmol/L, so a verbose unit text from a
     lab can never push the summary past its limit."""
     result = low.result
     shown = result.original if len(result.original) <= _SUMMARY_VALUE_LIMIT else \
         f"{format_number(result.value)} {CANONICAL_UNIT}"
-    return f"{name} {shown} ({result.severity}) with facial twitching: {action}"
+    say = facts.wording.rule(low.rule.rule_id)
+    return facts.wording.rule(_SHARED)("summary", name=name, value=shown, severity=str(result.severity),
+                                        action=say("action"))
 
 
 def _basis(facts: ChartFacts, low: LowElectrolyte, *extra: BasisRow) -> list[BasisRow]:
@@ -122,76 +119,70 @@ def _basis(facts: ChartFacts, low: LowElectrolyte, *extra: BasisRow) -> list[Bas
 def _magnesium_first(facts: ChartFacts, name: str) -> tuple[list[BasisRow], list[str]]:
     """Low magnesium keeps potassium and calcium low: show it and say so (or ask for it when unmeasured)."""
     magnesium = facts.labs.get(Analyte.MAGNESIUM)
+    shared = facts.wording.rule(_SHARED)
     if magnesium is None:
-        return [], [f"Magnesium has not been measured recently: check it, because low magnesium makes low {name} "
-                    "hard to correct."]
+        return [], [shared("magnesium-unmeasured", name=name)]
     if magnesium.is_low:
-        return [magnesium.basis_row()], [f"Magnesium is also low: correct magnesium first (or together), otherwise "
-                                         f"{name} will not stay corrected."]
+        return [magnesium.basis_row()], [shared("magnesium-also-low", name=name)]
     return [], []
 
 
-def _severe_warning(result: LabResult, treatment: str) -> list[str]:
-    if result.severity is not Severity.SEVERE:
+def _severe_warning(facts: ChartFacts, low: LowElectrolyte) -> list[str]:
+    if low.result.severity is not Severity.SEVERE:
         return []
-    return [f"Severe: arrange same-day assessment; {treatment}. Oral supplements and diet are not enough."]
+    treatment = facts.wording.rule(low.rule.rule_id)("severe-treatment")
+    return [facts.wording.rule(_SHARED)("severe", treatment=treatment)]
 
 
 def _child_dosing(facts: ChartFacts) -> list[str]:
     """Supplement proposals carry no dose; for a child say where the dose comes from."""
     if not facts.demographics.is_child:
         return []
-    return [f"The patient is {facts.demographics.age_years} years old: the proposal carries no dose, and children's "
-            "doses go by weight - take the dose from a paediatric formulary."]
+    return [facts.wording.rule(_SHARED)("child-dosing", age=str(facts.demographics.age_years))]
 
 
-def _supplement(facts: ChartFacts, low: LowElectrolyte, *, key: str, rxnorm: str, display: str,
-                text: str) -> Suggestion:
+def _supplement(facts: ChartFacts, low: LowElectrolyte, *, key: str, rxnorm: str, display: str) -> Suggestion:
+    text = facts.wording.rule(low.rule.rule_id)("supplement")
     return Suggestion(
         key=key,
-        label=f"Propose {text.lower()} (if diet is not enough)",
+        label=facts.wording.rule(_SHARED)("supplement-label", supplement=text.lower()),
         resources=(medication_proposal(facts.patient_id, rxnorm=rxnorm, display=display, text=text,
                                        reasons=[low.result.reference]),),
     )
 
 
+def _indicator(low: LowElectrolyte) -> Indicator:
+    return SEVERITY_INDICATORS[low.result.severity or Severity.MILD]
+
+
 # --- magnesium --------------------------------------------------------------------------------------------------
 
 def _magnesium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
+    say = facts.wording.rule(MAGNESIUM_LOW.rule_id)
     kidney = facts.kidney
-    advice = _severe_warning(low.result, "replacement is usually intravenous, with monitoring")
-    advice += [
-        "Look for the cause: poor intake, alcohol, diarrhoea, diuretics or proton-pump inhibitors.",
-        "Diet: magnesium-rich foods such as pumpkin and sunflower seeds, nuts (almonds, cashews), whole grains, "
-        "beans and lentils, and green leafy vegetables.",
-    ]
+    advice = [*_severe_warning(facts, low), say("advice.cause"), say("advice.diet")]
     suggestions: list[Suggestion] = []
     if kidney.severe:
-        advice.append("Kidney function is severely reduced: magnesium leaves the body only through the kidneys, so "
-                      "no supplement is proposed here. Replace only with specialist advice and close monitoring.")
+        advice.append(say("advice.severe-kidney"))
     elif low.result.severity is not Severity.SEVERE:
-        advice.append("If diet is not enough, an oral magnesium supplement; recheck magnesium after a few weeks.")
+        advice.append(say("advice.supplement"))
         if kidney.ckd:
-            advice.append("Kidney function is reduced: start low and recheck magnesium, because it is cleared only "
-                          "by the kidneys.")
-        suggestions.append(_supplement(facts, low, key="magnesium-supplement", rxnorm="6574", display="magnesium",
-                                       text="Oral magnesium supplement"))
+            advice.append(say("advice.kidney"))
+        suggestions.append(_supplement(facts, low, key="magnesium-supplement", rxnorm="6574", display="magnesium"))
         advice += _child_dosing(facts)
     others = [low.result for low in low_electrolytes(facts) if low.rule in (POTASSIUM_LOW, CALCIUM_LOW)]
     if others:
-        names = " and ".join(_ALSO_LOW_NAMES[result.analyte] for result in others)
-        advice.append(f"{names.capitalize()} {'are' if len(others) > 1 else 'is'} also low: correct magnesium "
-                      f"first, otherwise {'they' if len(others) > 1 else 'it'} will not stay corrected.")
+        names = " and ".join(_ALSO_LOW_NAMES[result.analyte] for result in others).capitalize()
+        advice.append(say("advice.correct-first-several" if len(others) > 1 else "advice.correct-first-one",
+                          names=names))
     advice += _notes(facts, low)
     return draft_card(
         MAGNESIUM_LOW,
-        summary=_summary("Low magnesium", low, "replace and find the cause"),
-        indicator=SEVERITY_INDICATORS[low.result.severity or Severity.MILD],
+        summary=_summary(facts, low, say("name")),
+        indicator=_indicator(low),
         basis=_basis(facts, low, *(r.basis_row() for r in others), *kidney.evidence),
         advice=advice,
-        evidence="Severity bands: symptoms usually appear below 1.2 mg/dL (0.5 mmol/L); below 1.0 mg/dL is a "
-                 "laboratory critical value (StatPearls). Magnesium salts are excreted only by the kidneys (product "
-                 "labels: caution in renal impairment). " + _DUODECIM_NO_TRIAL,
+        evidence=say("evidence"),
         source=citations.STATPEARLS_HYPOMAGNESEMIA,
         further_reading=(citations.DUODECIM_MYOKYMIA,),
         suggestions=suggestions,
@@ -202,41 +193,33 @@ def _magnesium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 # --- potassium --------------------------------------------------------------------------------------------------
 
 def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
+    say = facts.wording.rule(POTASSIUM_LOW.rule_id)
     kidney = facts.kidney
     sparing = facts.medications_in(Concept.POTASSIUM_SPARING_DIURETIC)
     magnesium_rows, magnesium_advice = _magnesium_first(facts, "potassium")
-    advice = _severe_warning(low.result, "check an ECG; intravenous potassium only with cardiac monitoring")
-    advice += [
-        "Look for the cause: diuretics (loop or thiazide), vomiting or diarrhoea, low magnesium.",
-        "Diet: potassium-rich foods such as potatoes, avocado, bananas, beans and lentils, tomatoes and dried fruit.",
-        *magnesium_advice,
-        *_notes(facts, low),
-    ]
+    advice = [*_severe_warning(facts, low), say("advice.cause"), say("advice.diet"), *magnesium_advice,
+              *_notes(facts, low)]
     unsafe = []
     if kidney.ckd:
-        unsafe.append("chronic kidney disease")
+        unsafe.append(say("unsafe.kidney"))
     if sparing:
-        unsafe.append("a potassium-sparing diuretic (" + ", ".join(escape_markdown(m.label) for m in sparing) + ")")
+        unsafe.append(say("unsafe.sparing", medicines=", ".join(escape_markdown(m.label) for m in sparing)))
     suggestions: list[Suggestion] = []
     if unsafe:
-        advice.append("No potassium supplement is proposed because of " + " and ".join(unsafe) + ": "
-                      + ("these raise" if len(unsafe) > 1 else "this raises") + " the risk of dangerously high "
-                      "potassium. Replace only with close monitoring of potassium.")
+        advice.append(say("advice.no-supplement-several" if len(unsafe) > 1 else "advice.no-supplement-one",
+                          reasons=" and ".join(unsafe)))
     elif low.result.severity is not Severity.SEVERE:
-        advice.append("If diet is not enough, oral potassium chloride; recheck potassium within days.")
+        advice.append(say("advice.supplement"))
         suggestions.append(_supplement(facts, low, key="potassium-supplement", rxnorm="8591",
-                                       display="potassium chloride", text="Oral potassium chloride"))
+                                       display="potassium chloride"))
         advice += _child_dosing(facts)
     return draft_card(
         POTASSIUM_LOW,
-        summary=_summary("Low potassium", low, "replace and find the cause"),
-        indicator=SEVERITY_INDICATORS[low.result.severity or Severity.MILD],
+        summary=_summary(facts, low, say("name")),
+        indicator=_indicator(low),
         basis=_basis(facts, low, *magnesium_rows, *kidney.evidence, *(m.basis_row() for m in sparing)),
         advice=advice,
-        evidence="Severity bands mild 3.0-3.4, moderate 2.5-2.9, severe below 2.5 mmol/L (StatPearls). Potassium "
-                 "chloride labels: contraindicated in hyperkalaemia; kidney disease, acidosis, adrenal insufficiency "
-                 "and potassium-sparing diuretics raise the risk of hyperkalaemia. No trial evidence links potassium "
-                 "to relief of facial twitching itself.",
+        evidence=say("evidence"),
         source=citations.STATPEARLS_HYPOKALEMIA,
         suggestions=suggestions,
         handout_topic=HANDOUT,
@@ -246,42 +229,30 @@ def _potassium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 # --- sodium -----------------------------------------------------------------------------------------------------
 
 def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
+    say = facts.wording.rule(SODIUM_LOW.rule_id)
     limits = facts.thresholds
-    careful, maximum = (f"{limits[limit]:g}" for limit in (Limit.SODIUM_CORRECTION_HIGH_RISK_MAX,
-                                                            Limit.SODIUM_CORRECTION_MAX))
-    high_risk_below = limits[Limit.SODIUM_HIGH_RISK_BELOW]
+    careful, maximum, high_risk_below = (
+        format_number(limits[limit]) for limit in (Limit.SODIUM_CORRECTION_HIGH_RISK_MAX, Limit.SODIUM_CORRECTION_MAX,
+                                                   Limit.SODIUM_HIGH_RISK_BELOW))
     risks = []
-    if low.result.value < high_risk_below:
-        risks.append(f"sodium below {high_risk_below:g} mmol/L")
+    if low.result.value < limits[Limit.SODIUM_HIGH_RISK_BELOW]:
+        risks.append(say("risk.below", sodium=high_risk_below))
     potassium = facts.labs.get(Analyte.POTASSIUM)
     if potassium is not None and potassium.is_low:
-        risks.append("low potassium")
-    advice = []
-    if low.result.severity is Severity.SEVERE:
-        advice.append("Profound hyponatraemia: assess urgently for confusion, vomiting, drowsiness or seizures; "
-                      "severe symptoms need emergency treatment in hospital.")
-    advice += [
-        "Find the cause before treating: fluid status, medicines (especially thiazide diuretics), SIADH, and "
-        "intake or losses (vomiting, diarrhoea, heavy sweating, very low food intake).",
-        "Extra dietary salt helps only when low intake or salt losses explain the result; it does not treat SIADH or "
-        "diuretic-related hyponatraemia, so do not advise salting food without a cause that fits.",
-        f"When correcting, raise sodium by no more than {careful}-{maximum} mmol/L in "
-        f"any 24 hours, and by less than {careful} mmol/L in high-risk patients (sodium below {high_risk_below:g}, "
-        "alcohol use disorder, low potassium, liver disease, malnutrition): faster correction can cause osmotic demyelination.",
-    ]
+        risks.append(say("risk.potassium"))
+    advice = [say("advice.profound")] if low.result.severity is Severity.SEVERE else []
+    advice += [say("advice.cause"), say("advice.salt"),
+               say("advice.correction-limits", careful=careful, maximum=maximum, high_risk_below=high_risk_below)]
     advice += _notes(facts, low)
     if risks:
-        advice.append(f"This patient is high-risk ({', '.join(risks)}): keep correction under {careful} mmol/L "
-                      "in 24 hours.")
+        advice.append(say("advice.high-risk", risks=", ".join(risks), careful=careful))
     return draft_card(
         SODIUM_LOW,
-        summary=_summary("Low sodium", low, "find the cause; correct slowly"),
-        indicator=SEVERITY_INDICATORS[low.result.severity or Severity.MILD],
+        summary=_summary(facts, low, say("name")),
+        indicator=_indicator(low),
         basis=_basis(facts, low, *([potassium.basis_row()] if potassium and potassium.is_low else [])),
         advice=advice,
-        evidence="Classification mild 130-134, moderate 125-129, profound below 125 mmol/L (European guideline). "
-                 "Osmotic demyelination has occurred even at 10 mmol/L per 24 h or less; high-risk patients should "
-                 "stay below 8 (Kidney360 2021). No trial evidence links salt intake to relief of facial twitching.",
+        evidence=say("evidence"),
         source=citations.HYPONATRAEMIA_GUIDELINE,
         further_reading=(citations.KIDNEY360_ODS, citations.STATPEARLS_HYPONATREMIA),
         handout_topic=HANDOUT,
@@ -290,61 +261,46 @@ def _sodium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 
 # --- calcium ----------------------------------------------------------------------------------------------------
 
-_CALCIUM_NAMES = {Analyte.CALCIUM_IONIZED: "Low ionized calcium", Analyte.CALCIUM_ADJUSTED: "Low adjusted calcium",
-                  Analyte.CALCIUM_TOTAL: "Low calcium"}
+_CALCIUM_NAMES = {Analyte.CALCIUM_IONIZED: "name.ionized", Analyte.CALCIUM_ADJUSTED: "name.adjusted",
+                  Analyte.CALCIUM_TOTAL: "name.total"}
 
 
 def _calcium_basis_sentences(facts: ChartFacts, result: LabResult) -> list[str]:
     """What the grade rests on: ionized, the lab's adjusted value, a calculated one (with its formula), or the
     total alone (with why the albumin on the chart could not adjust it)."""
+    say = facts.wording.rule(CALCIUM_LOW.rule_id)
     if result.analyte is Analyte.CALCIUM_IONIZED:
-        return ["Ionized calcium is low, which confirms true hypocalcaemia."]
+        return [say("basis.ionized")]
     if result.analyte is Analyte.CALCIUM_ADJUSTED and result.derivation:
-        return [f"Graded on albumin-adjusted calcium, calculated {escape_markdown(result.derivation)}: "
-                f"{calcium_adjustment.formula(facts.thresholds)}. This is an estimate, unreliable in critical illness, acid-base "
-                "disturbance, kidney failure and paraproteinaemia: measure ionized calcium to confirm."]
+        return [say("basis.calculated", derivation=escape_markdown(result.derivation),
+                    formula=calcium_adjustment.formula(facts.thresholds))]
     if result.analyte is Analyte.CALCIUM_ADJUSTED:
-        return ["Graded on the laboratory's albumin-adjusted calcium; ionized calcium confirms true hypocalcaemia."]
-    return [facts.calcium_adjustment_problem or "Check albumin-adjusted or ionized calcium: low albumin lowers "
-            "total calcium without true hypocalcaemia."]
+        return [say("basis.reported")]
+    return [facts.calcium_adjustment_problem or say("basis.total")]
 
 
 def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
+    say = facts.wording.rule(CALCIUM_LOW.rule_id)
     magnesium_rows, magnesium_advice = _magnesium_first(facts, "calcium")
     ionized = low.result.analyte is Analyte.CALCIUM_IONIZED
     calculated = bool(low.result.derivation)
-    advice = _severe_warning(low.result, "intravenous calcium with cardiac monitoring is the treatment")
-    advice += [
-        "Any tetany, laryngospasm, seizure or QT prolongation makes this an emergency whatever the number.",
-        *_calcium_basis_sentences(facts, low.result),
-        "Examine for Chvostek sign (a facial twitch when the facial nerve is tapped in front of the ear) and "
-        "Trousseau sign: facial twitching can itself be a sign of low calcium.",
-        "Look for the cause: vitamin D deficiency, low magnesium, low parathyroid hormone (e.g. after neck "
-        "surgery), kidney disease; measure phosphate, PTH, vitamin D and magnesium.",
-        *magnesium_advice,
-        *_notes(facts, low),
-        "Diet: calcium-rich foods such as milk, yoghurt and cheese, calcium-fortified plant drinks, tinned fish "
-        "eaten with the bones, and green leafy vegetables.",
-    ]
+    advice = [*_severe_warning(facts, low), say("advice.emergency"), *_calcium_basis_sentences(facts, low.result),
+              say("advice.chvostek"), say("advice.cause"), *magnesium_advice, *_notes(facts, low),
+              say("advice.diet")]
     suggestions: list[Suggestion] = []
     if low.result.severity is not Severity.SEVERE:
-        advice.append("If diet is not enough, oral calcium (e.g. calcium carbonate), often with vitamin D when "
-                      "it is low; recheck calcium.")
+        advice.append(say("advice.supplement"))
         suggestions.append(_supplement(facts, low, key="calcium-supplement", rxnorm="1897",
-                                       display="calcium carbonate", text="Oral calcium carbonate"))
+                                       display="calcium carbonate"))
         advice += _child_dosing(facts)
     albumin = [facts.albumin.basis_row()] if facts.albumin and not ionized else []
     return draft_card(
         CALCIUM_LOW,
-        summary=_summary(_CALCIUM_NAMES[low.result.analyte], low, "check Chvostek sign, albumin and magnesium"),
-        indicator=SEVERITY_INDICATORS[low.result.severity or Severity.MILD],
+        summary=_summary(facts, low, say(_CALCIUM_NAMES[low.result.analyte])),
+        indicator=_indicator(low),
         basis=_basis(facts, low, *albumin, *magnesium_rows),
         advice=advice,
-        evidence="True hypocalcaemia: ionized calcium below 1.15 mmol/L (CMDT). Severe: adjusted calcium below "
-                 "1.9 mmol/L (7.6 mg/dL) or any symptoms - emergency treatment with intravenous calcium (Society "
-                 "for Endocrinology 2016); ionized below 0.9 mmol/L is graded severe here as its ionized equivalent "
-                 "(no guideline grades ionized calcium). Low magnesium "
-                 "makes low calcium refractory.",
+        evidence=say("evidence"),
         source=citations.SFE_HYPOCALCAEMIA,
         further_reading=(citations.PAYNE_1973_ADJUSTED_CALCIUM,) if calculated else (),
         suggestions=suggestions,
@@ -355,6 +311,7 @@ def _calcium_card(facts: ChartFacts, low: LowElectrolyte) -> CardDraft:
 # --- nothing measured -------------------------------------------------------------------------------------------
 
 def _panel_card(facts: ChartFacts) -> CardDraft:
+    say = facts.wording.rule(PANEL_MISSING.rule_id)
     since = facts.today - timedelta(days=facts.lab_recency_days)
     tests = tuple(
         service_proposal(facts.patient_id, text=display, loinc=(code, display),
@@ -363,32 +320,26 @@ def _panel_card(facts: ChartFacts) -> CardDraft:
     )
     notes = unmentioned_notes(facts)
     if facts.labs:
-        summary = "Facial twitching: a recent electrolyte result could not be used; review it (details)"
+        summary = say("summary.unusable")
         basis = [*(result.basis_row() for result in facts.labs.values()), *facts.twitching_rows()]
     else:
-        summary = "Facial twitching and no recent electrolytes: consider magnesium, potassium, sodium and calcium"
-        basis = [BasisRow("Magnesium, potassium, sodium, calcium", "no usable result", "",
-                          f"none since {since.isoformat()} ({facts.lab_recency_days} days)", "Observation search"),
+        summary = say("summary.none")
+        basis = [BasisRow(say("basis.item"), say("basis.value"), "",
+                          say("basis.when", since=since.isoformat(), days=str(facts.lab_recency_days)),
+                          "Observation search"),
                  *facts.twitching_rows()]
     return draft_card(
         PANEL_MISSING,
         summary=summary,
         indicator="info",
         basis=basis,
-        advice=[
-            *(note.sentence() for note in notes),
-            "Low magnesium, potassium, sodium or calcium can cause muscle twitching and are easy to correct.",
-            "Test when twitching persists, spreads beyond one eyelid, or comes with cramps, tingling or weakness; "
-            "add albumin to interpret total calcium.",
-            "Brief eyelid twitching in one muscle that settles within days needs no tests.",
-        ],
-        evidence="Duodecim EBM Guidelines: no investigations are needed for benign myokymia of one muscle that does "
-                 "not spread; electrolyte causes of twitching are treatable when present. Test codes from the HL7 "
-                 "PDDI LOINC value sets.",
+        advice=[*(note.sentence() for note in notes), say("advice.treatable"), say("advice.when-to-test"),
+                say("advice.no-tests")],
+        evidence=say("evidence"),
         source=citations.DUODECIM_MYOKYMIA,
         further_reading=(citations.PDDI_MAGNESIUM_LOINC,),
-        suggestions=[Suggestion(key="electrolyte-panel", label="Order magnesium, potassium, sodium, calcium and "
-                                "albumin", resources=tests, is_recommended=True)],
+        suggestions=[Suggestion(key="electrolyte-panel", label=say("suggestion"), resources=tests,
+                                is_recommended=True)],
         handout_topic=HANDOUT,
     )
 

@@ -42,40 +42,25 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     poisoning = facts.conditions_in(Concept.POISONING)
     if not poisoning:
         return []
+    say = facts.wording.rule(TOXICOLOGY.rule_id)
     recent = any(is_recent(fact, facts) for fact in poisoning)
-    consult = service_proposal(
-        facts.patient_id,
-        text="Toxicology / poison centre consultation",
-        reasons=[c.reference for c in poisoning],
-        priority="urgent" if recent else "routine",
-    )
-    advice = (["Recent poisoning: assess now - airway, breathing, consciousness, seizures - and get toxicology "
-               "advice today."] if recent else [])
-    advice += [
-        "Identify the substance, amount, time and route, and stop any ongoing exposure (workplace, home, "
-        "medicines).",
-        "Detoxification is specific to the poison (decontamination, antidote, enhanced elimination): follow "
-        "toxicology or poison-centre advice (US Poison Help 1-800-222-1222); do not induce vomiting.",
-        "Twitching can be a sign of continuing toxicity: recheck electrolytes and arrange follow-up until it settles.",
-    ]
+    consult = service_proposal(facts.patient_id, text=say("consultation"), reasons=[c.reference for c in poisoning],
+                               priority="urgent" if recent else "routine")
+    advice = [say("advice.recent")] if recent else []
+    advice += [say("advice.exposure"), say("advice.detoxification"), say("advice.follow-up")]
     return [
         draft_card(
             TOXICOLOGY,
-            summary=("Recent poisoning with facial twitching: urgent toxicology / poison-centre advice" if recent
-                     else "Poisoning on record with facial twitching: review exposure and toxicology follow-up"),
+            summary=say("summary.recent" if recent else "summary.on-record"),
             indicator="critical" if recent else "warning",
             basis=[*(c.basis_row() for c in poisoning), *facts.twitching_rows()],
-            basis_notes=[f"Recent = onset or record within {facts.thresholds.whole(Limit.RECENT_ONSET_DAYS)} days, or ICD-10-CM 7th character A "
-                         "(initial encounter).",
-                         "Poisoning only: ICD-10-CM T36-T50 codes for an adverse effect (6th character 5) or "
-                         "underdosing (6) are not counted.",
-                         *unconfirmed_notes(poisoning)],
+            basis_notes=[say("basis-note.recent", days=str(facts.thresholds.whole(Limit.RECENT_ONSET_DAYS))),
+                         say("basis-note.poisoning-only"), *unconfirmed_notes(poisoning)],
             advice=advice,
-            evidence="Management of poisoning is substance-specific; poison centres give free expert advice around "
-                     "the clock. No trials address facial twitching in poisoning as such.",
+            evidence=say("evidence"),
             source=citations.POISON_HELP,
-            suggestions=[Suggestion(key="toxicology-consult", label="Request toxicology / poison centre advice",
-                                    resources=(consult,), is_recommended=recent)],
+            suggestions=[Suggestion(key="toxicology-consult", label=say("suggestion"), resources=(consult,),
+                                    is_recommended=recent)],
             handout_topic="poisoning",
         )
     ]

@@ -23,6 +23,7 @@ _CALCIUM_MAGNESIUM = frozenset({Analyte.MAGNESIUM, Analyte.CALCIUM_TOTAL, Analyt
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:
+    say = facts.wording.rule(URGENT_REVIEW.rule_id)
     flags: list[str] = []
     advice: list[str] = []
     basis: list[BasisRow] = []
@@ -31,29 +32,26 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
 
     weakness = facts.conditions_in(Concept.FACIAL_WEAKNESS, including_differential=True)
     if weakness:
-        flags.append("facial weakness")
-        advice.append("Facial weakness with twitching: examine today - exclude stroke and other central causes, and "
-                      "look for a facial nerve lesion; refer to neurology.")
+        flags.append(say("flag.weakness"))
+        advice.append(say("advice.weakness"))
     recent = facts.today - timedelta(days=facts.thresholds.whole(Limit.RECENT_ONSET_DAYS))
     seizures = facts.conditions_in(Concept.SEIZURE_UNSPECIFIED, including_differential=True) + tuple(
         c for c in facts.conditions_in(Concept.EPILEPSY, including_differential=True)
         if c.documented_since and c.documented_since >= recent)
     if seizures:
-        flags.append("new seizure")
-        advice.append("Seizure with facial twitching: urgent neurology review; continuous focal jerking can be "
-                      "ongoing seizure activity and needs emergency care.")
+        flags.append(say("flag.seizure"))
+        advice.append(say("advice.seizure"))
         sources.append(citations.NICE_NG217_EPILEPSY)
     tetany = facts.conditions_in(Concept.TETANY, including_differential=True)
     severe_labs = [low.result for low in electrolytes.low_electrolytes(facts)
                    if low.result.analyte in _CALCIUM_MAGNESIUM and low.result.severity is Severity.SEVERE]
     if tetany:
-        flags.append("tetany")
+        flags.append(say("flag.tetany"))
     if severe_labs:
         minerals = sorted({"magnesium" if lab.analyte is Analyte.MAGNESIUM else "calcium" for lab in severe_labs})
-        flags.append(f"severely low {' and '.join(minerals)}")
+        flags.append(say("flag.severe-labs", minerals=" and ".join(minerals)))
     if tetany or severe_labs:
-        advice.append("Tetany or severely low calcium or magnesium: emergency replacement with cardiac monitoring; "
-                      "check for laryngospasm, seizures and QT prolongation.")
+        advice.append(say("advice.tetany"))
         sources.append(citations.SFE_HYPOCALCAEMIA)
     if not flags:
         return []
@@ -64,23 +62,20 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     for lab in severe_labs:
         basis.append(lab.basis_row())
         references.append(lab.reference)
-    review = service_proposal(facts.patient_id, text="Urgent neurology review", reasons=references,
-                              priority="urgent")
+    review = service_proposal(facts.patient_id, text=say("referral"), reasons=references, priority="urgent")
     return [
         draft_card(
             URGENT_REVIEW,
-            summary=f"Red flags with facial twitching ({', '.join(flags)}): same-day review",
+            summary=say("summary", flags=", ".join(flags)),
             indicator="critical",
             basis=[*basis, *facts.twitching_rows()],
             basis_notes=unconfirmed_notes((*weakness, *seizures, *tetany)),
             advice=advice,
-            evidence="Red flags for twitching that is not benign myokymia: spreading or continuous twitching, facial "
-                     "weakness, seizures and signs of low calcium (Duodecim EBM Guidelines; NICE NG217; Society for "
-                     "Endocrinology). These are expert-consensus warning signs, not trial-derived.",
+            evidence=say("evidence"),
             source=sources[0],
             further_reading=sources[1:],
-            suggestions=[Suggestion(key="urgent-neurology-review", label="Request urgent neurology review",
-                                    resources=(review,), is_recommended=True)],
+            suggestions=[Suggestion(key="urgent-neurology-review", label=say("suggestion"), resources=(review,),
+                                    is_recommended=True)],
             handout_topic="eyelid-twitching",
         )
     ]

@@ -18,25 +18,21 @@ from . import electrolytes
 BOTULINUM_TOXIN = RuleInfo("refractory.botulinum-toxin", "Persistent facial twitching: consider botulinum toxin")
 RULES = (BOTULINUM_TOXIN,)
 
+_SHARED = "shared.botulinum"
 EVIDENCE_BY_KIND = (
-    (Concept.BLEPHAROSPASM, "Blepharospasm: onabotulinumtoxinA and incobotulinumtoxinA Level B (probably "
-                            "effective), abobotulinumtoxinA Level C (possibly effective) - AAN 2016."),
-    (Concept.HEMIFACIAL_SPASM, "Hemifacial spasm: Level C (possibly effective) - AAN 2008."),
-    (Concept.FACIAL_MYOKYMIA, "Facial or eyelid myokymia: no trial evidence; Duodecim suggests toxin only when "
-                              "symptoms persist for months and trouble the patient."),
-    (Concept.EYELID_TWITCHING, "Eyelid twitching: no trial evidence; Duodecim suggests toxin only when symptoms "
-                               "persist for months and trouble the patient."),
-    (Concept.FACIAL_SPASM, "Facial spasm not otherwise specified: no specific trial evidence."),
-    (Concept.TIC, "Tics: not rated in the sources used here."),
+    (Concept.BLEPHAROSPASM, "evidence.blepharospasm"),
+    (Concept.HEMIFACIAL_SPASM, "evidence.hemifacial-spasm"),
+    (Concept.FACIAL_MYOKYMIA, "evidence.facial-myokymia"),
+    (Concept.EYELID_TWITCHING, "evidence.eyelid-twitching"),
+    (Concept.FACIAL_SPASM, "evidence.facial-spasm"),
+    (Concept.TIC, "evidence.tic"),
 )
 
 
 def botulinum_age_limits(facts: ChartFacts) -> str:
     """The licensed ages, stated on every botulinum-toxin card."""
-    return (f"Age limits: onabotulinumtoxinA (BOTOX) is licensed for blepharospasm from "
-            f"{facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)} years and incobotulinumtoxinA (Xeomin) for "
-            "adults (product labels); for tics, the AAN 2019 guideline offers onabotulinumtoxinA to adolescents and "
-            "adults only.")
+    youngest = facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)
+    return facts.wording.rule(_SHARED)("age-limits", youngest=str(youngest))
 
 
 def below_botulinum_age(facts: ChartFacts) -> str:
@@ -45,8 +41,7 @@ def below_botulinum_age(facts: ChartFacts) -> str:
     age, youngest = facts.demographics.age_years, facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)
     if age is None or age >= youngest:
         return ""
-    return (f"The patient is {age} years old, below the youngest licensed age ({youngest} years): "
-            "botulinum toxin only on a paediatric neurologist's or ophthalmologist's decision.")
+    return facts.wording.rule(_SHARED)("below-age", age=str(age), youngest=str(youngest))
 
 
 def evaluate(facts: ChartFacts) -> list[CardDraft]:
@@ -57,61 +52,47 @@ def evaluate(facts: ChartFacts) -> list[CardDraft]:
     if (not persisting or electrolytes.low_electrolytes(facts) or electrolytes.panel_missing(facts)
             or facts.conditions_in(Concept.POISONING)):
         return []
+    say = facts.wording.rule(BOTULINUM_TOXIN.rule_id)
     kinds = {concept for fact in persisting for concept in fact.concepts}
-    evidence = " ".join(text for kind, text in EVIDENCE_BY_KIND if kind in kinds)
+    evidence = " ".join(say(key) for kind, key in EVIDENCE_BY_KIND if kind in kinds)
     nmj = facts.conditions_in(Concept.NMJ_DISORDER)
     cautions = []
     if nmj:
-        cautions.append("A neuromuscular junction disorder is recorded - " + "; ".join(escape_markdown(c.label) for c in nmj) + ": "
-                        "much higher risk of serious weakness, swallowing and breathing problems - only with the "
-                        "neurologist's agreement.")
+        cautions.append(say("caution.nmj", conditions="; ".join(escape_markdown(c.label) for c in nmj)))
     if facts.is_pregnant:
-        cautions.append("Pregnancy is recorded: botulinum toxin is not advised in pregnancy without specialist "
-                        "advice; defer where possible.")
+        cautions.append(say("caution.pregnancy"))
     if child := below_botulinum_age(facts):
         cautions.append(child)
     hemifacial = Concept.HEMIFACIAL_SPASM in kinds
     advice = [*cautions]
     if hemifacial:
-        advice.append("Hemifacial spasm: MRI first to exclude a secondary cause (e.g. a vessel or mass at the facial "
-                      "nerve); microvascular decompression is an option if toxin fails.")
-    advice += [
-        f"Twitching has been documented for {after_days} days or more: if first-line measures (sleep, "
-        "stress, caffeine and alcohol) have not helped, consider botulinum toxin injections through neurology or "
-        "ophthalmology.",
-        "Do not inject with hypersensitivity to the product or infection at the injection site; myasthenia gravis, "
-        "Lambert-Eaton syndrome and ALS carry a higher risk.",
-        "Boxed warning: the toxin effect can spread - the patient should seek help at once for trouble "
-        "swallowing, speaking or breathing.",
-        botulinum_age_limits(facts),
-    ]
+        advice.append(say("advice.hemifacial-mri"))
+    advice += [say("advice.consider", days=str(after_days)), say("advice.contraindications"),
+               say("advice.boxed-warning"), botulinum_age_limits(facts)]
     reasons = [f.reference for f in persisting]
     suggestions = [Suggestion(
         key="botulinum-assessment",
-        label="Refer for botulinum toxin assessment",
-        resources=(service_proposal(facts.patient_id, reasons=reasons,
-                                    text="Referral for botulinum toxin assessment (neurology or ophthalmology)"),),
+        label=say("suggestion.assessment"),
+        resources=(service_proposal(facts.patient_id, reasons=reasons, text=say("referral.assessment")),),
         is_recommended=not hemifacial and not child,
     )]
     if hemifacial:
         suggestions.insert(0, Suggestion(
             key="mri-brain",
-            label="Request MRI brain (facial nerve)",
-            resources=(service_proposal(facts.patient_id, reasons=reasons,
-                                        text="MRI brain, with attention to the facial nerve root exit zone"),),
+            label=say("suggestion.mri"),
+            resources=(service_proposal(facts.patient_id, reasons=reasons, text=say("referral.mri")),),
             is_recommended=True,
         ))
     earliest = min(f.documented_since for f in persisting if f.documented_since)
     return [
         draft_card(
             BOTULINUM_TOXIN,
-            summary=f"Facial twitching documented since {earliest.isoformat()}: consider botulinum toxin",
+            summary=say("summary", since=earliest.isoformat()),
             indicator="warning" if cautions else "info",
             basis=[*(f.basis_row() for f in persisting), facts.demographics.basis_row(), *(c.basis_row() for c in nmj),
                    *facts.pregnancy,
                    *(lab.basis_row() for lab in facts.labs.values())],
-            basis_notes=[f"Twitching documented for at least {after_days} days (onset, else recorded "
-                         "date); recent electrolytes not low; no poisoning recorded."],
+            basis_notes=[say("basis-note", days=str(after_days))],
             advice=advice,
             evidence=evidence,
             source=citations.AAN_2016_BOTULINUM,
