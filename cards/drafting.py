@@ -11,17 +11,10 @@ from dataclasses import dataclass
 
 from .facts import BasisRow
 from .markdown import escape_markdown
-from .model import CardDraft, Citation, Indicator, OverrideReason, SelectionBehavior, Suggestion
+from .model import CardDraft, Citation, Indicator, SelectionBehavior, Suggestion
 from .thresholds import Severity
 
 SUMMARY_LIMIT = 140
-
-OVERRIDE_REASONS = (
-    OverrideReason("already-addressed", "Already addressed"),
-    OverrideReason("patient-declined", "Patient declined"),
-    OverrideReason("not-relevant", "Not relevant for this patient"),
-    OverrideReason("disagree", "Disagree with recommendation"),
-)
 
 SEVERITY_INDICATORS: dict[Severity, Indicator] = {
     Severity.MILD: "info",
@@ -103,6 +96,5 @@ def draft_card(
         guideline=guideline or source,
         suggestions=tuple(suggestions),
         selection_behavior=selection_behavior,
-        override_reasons=OVERRIDE_REASONS,
         handout_topic=handout_topic,
     )

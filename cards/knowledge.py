@@ -7,6 +7,7 @@ the chart and the date passed in (rules never read the clock).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
@@ -18,10 +19,10 @@ from .drafting import RuleInfo
 from .facts import ChartFacts
 from .site import Mode, SiteKnowledge, load_site
 from .handout_library import Handout, load_handouts
-from .knowledge_files import check_rule_references, load_thresholds, load_wording
+from .knowledge_files import check_rule_references, load_override_reasons, load_thresholds, load_wording
 from .thresholds import Thresholds
 from .wording import Wording
-from .model import CardDraft, ChartData, Evaluation, OrderContext
+from .model import CardDraft, ChartData, Evaluation, OrderContext, OverrideReason
 from .terminology import Concept, Terminology, load_terminology
 
 KNOWLEDGE_VERSION = "2026.11.0"
@@ -59,7 +60,8 @@ def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
 
 class Knowledge:
     def __init__(self, terminology: Terminology, handouts: dict[str, Handout], thresholds: Thresholds,
-                 wording: Wording, content: str = "", site: SiteKnowledge | None = None) -> None:
+                 wording: Wording, override_reasons: tuple[OverrideReason, ...], content: str = "",
+                 site: SiteKnowledge | None = None) -> None:
         """`release` is the reviewed knowledge version; `version` adds the content hash (`2026.11.0+3f2a9c1e07b4`),
         and is what discovery, cards, analytics and metrics carry. `thresholds` are the shipped figures; `site`
         holds each rule's mode and the site's own figures and sentences, applied on top of the shipped `thresholds` and `wording`."""
@@ -71,6 +73,7 @@ class Knowledge:
         self.thresholds = thresholds.with_overrides(self.site.thresholds)
         self.shipped_wording = wording
         self.wording = wording.with_overrides(self.site.wording)
+        self.override_reasons = override_reasons
         check_rule_references(thresholds, wording, (rule.rule_id for rule in self.rules()))
         self._terminology = terminology
         self._handouts = handouts
@@ -105,18 +108,18 @@ class Knowledge:
         return evaluation
 
     def _sort_by_mode(self, evaluation: Evaluation, drafts: list[CardDraft]) -> None:
-        """Active rules' cards are returned, silent ones only recorded ("would have fired"), off ones dropped."""
+        """Active rules' cards are returned, silent ones only recorded ("would have fired"), off ones dropped.
+        Every card offers the same override reasons."""
         for draft in drafts:
             mode = self.site.mode(draft.rule_id)
-            if mode is Mode.ACTIVE:
-                evaluation.cards.append(draft)
-            elif mode is Mode.SILENT:
-                evaluation.silent.append(draft)
+            if mode is not Mode.OFF:
+                offered = replace(draft, override_reasons=self.override_reasons)
+                (evaluation.cards if mode is Mode.ACTIVE else evaluation.silent).append(offered)
 
     def with_site(self, site: SiteKnowledge) -> Knowledge:
         """The same knowledge with the site's rule modes and figures."""
         return Knowledge(self._terminology, self._handouts, self.shipped_thresholds, self.shipped_wording,
-                         self.content_hash, site)
+                         self.override_reasons, self.content_hash, site)
 
     def load_site(self, path: Path | None) -> Knowledge:
         """`with_site` for the site file at `path`, checked against these rules (`SiteKnowledgeError` if bad)."""
@@ -149,4 +152,4 @@ class Knowledge:
 def load_knowledge() -> Knowledge:
     """The knowledge, validated once per process (value sets as FHIR ValueSets, handouts as safe HTML)."""
     return Knowledge(load_terminology(version=KNOWLEDGE_VERSION), load_handouts(), load_thresholds(), load_wording(),
-                     content_hash())
+                     load_override_reasons(), content_hash())

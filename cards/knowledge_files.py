@@ -29,6 +29,7 @@ from .thresholds import (
     ThresholdsError,
     normalise_unit,
 )
+from .model import OverrideReason
 from .wording import RuleWording, Wording, WordingError
 
 KNOWLEDGE_FILES = Path(__file__).parent / "knowledge"
@@ -76,6 +77,24 @@ class _AnalyteEntry(_Strict):
 class _PayneEntry(_Strict):
     reference_albumin_g_per_l: float = Field(alias="reference-albumin-g-per-l", gt=0)
     mmol_per_g_albumin: float = Field(alias="mmol-per-g-albumin", gt=0)
+
+
+class _ReasonEntry(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    display: str = Field(min_length=1)
+    snooze_days: int = Field(ge=0, le=3650)
+
+
+class _ReasonsFile(_Strict):
+    reasons: tuple[_ReasonEntry, ...] = Field(min_length=1)
+
+    @field_validator("reasons")
+    @classmethod
+    def _unique(cls, reasons: tuple[_ReasonEntry, ...]) -> tuple[_ReasonEntry, ...]:
+        codes = [reason.code for reason in reasons]
+        if duplicated := sorted({code for code in codes if codes.count(code) > 1}):
+            raise ValueError(f"code {duplicated[0]} is listed twice")
+        return reasons
 
 
 class _ThresholdsFile(_Strict):
@@ -171,6 +190,11 @@ def parameter_rules(thresholds: Thresholds) -> Mapping[str, tuple[Parameter, ...
             by_rule.setdefault(rule_id, []).append(parameter)
     return MappingProxyType({rule_id: tuple(found) for rule_id, found in by_rule.items()})
 
+
+
+def load_override_reasons(path: Path = KNOWLEDGE_FILES / "override-reasons.yaml") -> tuple[OverrideReason, ...]:
+    """The override reasons every card offers, each with its default snooze in days."""
+    return tuple(OverrideReason(r.code, r.display, r.snooze_days) for r in read_file(path, _ReasonsFile).reasons)
 
 
 def load_wording(folder: Path = KNOWLEDGE_FILES / "wording") -> Wording:

@@ -75,10 +75,12 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class OverrideReason:
-    """A coded reason a clinician may give for dismissing a card (drives feedback-based suppression)."""
+    """A coded reason a clinician may give for dismissing a card, and the days it snoozes the rule for that patient
+    by default (feedback-based suppression)."""
 
     code: str
     display: str
+    snooze_days: int = 0
 
 
 @dataclass(frozen=True)

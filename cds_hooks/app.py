@@ -131,7 +131,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings), clock=clock or utc_now)
+        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings, knowledge.override_reasons), clock=clock or utc_now)
         await run_in_threadpool(store.upgrade)
         loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version)
         async with httpx.AsyncClient(follow_redirects=False) as http:
@@ -146,7 +146,8 @@ def create_app(
                 prefetch_keys=frozenset(key.name for service in engine.services.values()
                                         for key in service.prefetch),
                 rules=frozenset(rule.rule_id for rule in knowledge.rules()),
-                feedback_details=frozenset({"accepted", "overridden", *settings.suppress_override_days}),
+                feedback_details=frozenset({"accepted", "overridden",
+                                            *(reason.code for reason in knowledge.override_reasons)}),
             )
             app.state.verifier = TokenVerifier(serving, store)
             # Everything loaded so far lives as long as the process: keep the collector from walking it again,

@@ -22,12 +22,14 @@ import uvicorn
 from cards import Knowledge, load_knowledge
 from cards.catalogue import as_json as catalogue_json
 from cards.catalogue import as_text, build_catalogue
+from cards.knowledge_files import KnowledgeFileError
 from cards.site import SiteKnowledgeError
 
 from .configuration import ConfigurationError, load_settings
 from .dev_token import mint
 from .engine import CdsEngine, HookResult
 from .errors import CdsError
+from .feedback_loop import override_problems
 from .logs import configure_logging
 from .metrics import MULTIPROCESS_ENV
 from .models import Card
@@ -55,12 +57,15 @@ def _settings(*, serving: bool = False) -> Settings:
     failure: Exception | None = None
     try:
         settings = load_settings()
-        lines = settings.startup_problems() if serving else []
-        _knowledge(settings.site_knowledge)  # every command honours (and checks) the site file
+        knowledge = _knowledge(settings.site_knowledge)  # every command honours (and checks) the site file
+        lines = [*settings.startup_problems(), *override_problems(settings, knowledge.override_reasons)] \
+            if serving else []
     except ConfigurationError as error:
         failure, lines = error, error.lines
     except SiteKnowledgeError as error:
         failure, lines = error, [f"FTCDS_SITE_KNOWLEDGE: {error}"]
+    except KnowledgeFileError as error:
+        failure, lines = error, [f"knowledge: {error}"]
     if not lines:
         return settings
     for line in lines:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -19,11 +19,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from cards import CardDraft
+from cards import CardDraft, OverrideReason
 
 from .models import Card, FeedbackRequest
 from .private_files import private_file
-from .settings import Settings
+from .settings import Settings, UnsafeConfiguration
 from .store import (
     FeedbackRecord,
     FeedbackResult,
@@ -59,10 +59,22 @@ def id_hash_secret(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def suppression_policy(settings: Settings) -> SuppressionPolicy:
+def override_problems(settings: Settings, reasons: Iterable[OverrideReason]) -> list[str]:
+    """A snooze window set for a reason the cards never offer is a typo that would silently do nothing."""
+    known = {reason.code for reason in reasons}
+    return [f"FTCDS_SUPPRESS_OVERRIDE_DAYS: {code!r} is not an override reason the cards offer (known: "
+            f"{', '.join(sorted(known))})" for code in sorted(set(settings.suppress_override_days) - known)]
+
+
+def suppression_policy(settings: Settings, reasons: Iterable[OverrideReason]) -> SuppressionPolicy:
+    """Each reason's window from the knowledge, replaced where the settings name it; refused for unknown codes."""
+    reasons = tuple(reasons)
+    if problems := override_problems(settings, reasons):
+        raise UnsafeConfiguration("; ".join(problems))
+    windows = {reason.code: settings.suppress_override_days.get(reason.code, reason.snooze_days) for reason in reasons}
     return SuppressionPolicy(
         accepted=timedelta(days=settings.suppress_accepted_days),
-        override_reasons={code: timedelta(days=days) for code, days in settings.suppress_override_days.items()},
+        override_reasons={code: timedelta(days=days) for code, days in windows.items()},
         dismissed=(
             None if settings.suppress_dismissed_hours is None else timedelta(hours=settings.suppress_dismissed_hours)
         ),

@@ -151,7 +151,9 @@ class Settings(BaseSettings):
     # Feedback-driven suppression (alert-fatigue control): days a rule stays quiet for a patient
     suppress_accepted_days: int = Field(default=30, ge=0)
     suppress_override_days: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: {"already-addressed": 30, "patient-declined": 90, "not-relevant": 180, "disagree": 0}
+        default_factory=dict,
+        description="Days an override snoozes its rule, by reason code, replacing the knowledge's default for that "
+                    "code (cards/knowledge/override-reasons.yaml); only codes the knowledge defines.",
     )
     suppress_dismissed_hours: int | None = Field(
         default=None, ge=0, le=720,

@@ -22,15 +22,6 @@ from types import MappingProxyType
 
 from .records import Outcome
 
-DEFAULT_OVERRIDE_WINDOWS: Mapping[str, timedelta] = MappingProxyType(
-    {
-        "already-addressed": timedelta(days=30),
-        "patient-declined": timedelta(days=90),
-        "not-relevant": timedelta(days=180),
-        "disagree": timedelta(0),
-    }
-)
-
 DISMISSED = "dismissed"
 """The snooze reason recorded for a plain dismissal (an override without a coded reason)."""
 
@@ -44,7 +35,8 @@ def next_utc_midnight(moment: datetime) -> datetime:
 @dataclass(frozen=True)
 class SuppressionPolicy:
     accepted: timedelta = timedelta(days=30)
-    override_reasons: Mapping[str, timedelta] = field(default_factory=lambda: DEFAULT_OVERRIDE_WINDOWS)
+    # By reason code; the service fills it from the knowledge's override reasons (`feedback_loop.suppression_policy`).
+    override_reasons: Mapping[str, timedelta] = field(default_factory=lambda: MappingProxyType({}))
     dismissed: timedelta | None = None  # None: until the next UTC midnight
 
     def __post_init__(self) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from cards import load_knowledge
 from cards.model import CardDraft, Citation
 from cds_hooks.feedback_loop import MissingIdSecret, id_hash_secret, screen, suppression_policy
-from cds_hooks.settings import Settings
+from cds_hooks.settings import Settings, UnsafeConfiguration
 from cds_hooks.store import Suppression, SuppressionPolicy
 
 UNTIL = datetime(2026, 12, 25, tzinfo=UTC)
@@ -70,20 +71,32 @@ def test_shared_database_without_a_configured_secret_refuses_to_start(tmp_path: 
         id_hash_secret(settings)
 
 
+REASONS = load_knowledge().override_reasons
+
+
 def test_suppression_windows_come_from_settings() -> None:
-    policy = suppression_policy(Settings(suppress_accepted_days=7, suppress_override_days={"patient-declined": 3}))
+    policy = suppression_policy(Settings(suppress_accepted_days=7, suppress_override_days={"patient-declined": 3}),
+                                REASONS)
     start = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     assert policy.until("accepted", None, start) == start + timedelta(days=7)
     assert policy.until("overridden", "patient-declined", start) == start + timedelta(days=3)
-    assert policy.until("overridden", "already-addressed", start) is None
+    assert policy.until("overridden", "already-addressed", start) == start + timedelta(days=30)  # knowledge default
+    assert policy.until("overridden", "disagree", start) is None
     assert policy.until("overridden", None, start) == datetime(2026, 11, 26, tzinfo=UTC)  # default: rest of the day
+
+
+def test_a_window_for_a_reason_the_cards_never_offer_stops_the_start() -> None:
+    settings = Settings(suppress_override_days={"patient-declind": 3})
+    with pytest.raises(UnsafeConfiguration, match="FTCDS_SUPPRESS_OVERRIDE_DAYS: 'patient-declind' is not an override "
+                                                  "reason the cards offer"):
+        suppression_policy(settings, REASONS)
 
 
 def test_dismissal_window_in_hours_comes_from_settings() -> None:
     start = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-    assert suppression_policy(Settings(suppress_dismissed_hours=4)).until("overridden", None, start) == (
+    assert suppression_policy(Settings(suppress_dismissed_hours=4), REASONS).until("overridden", None, start) == (
         start + timedelta(hours=4))
-    assert suppression_policy(Settings(suppress_dismissed_hours=0)).until("overridden", None, start) is None
+    assert suppression_policy(Settings(suppress_dismissed_hours=0), REASONS).until("overridden", None, start) is None
 
 
 @pytest.mark.parametrize("hours", [-1, 721])

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cards import load_knowledge
+from cds_hooks.feedback_loop import suppression_policy
+from cds_hooks.settings import Settings
 from cds_hooks.store import Store
 from tests.support.postgres import isolated_schema_url
 
@@ -23,7 +26,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
-    opened = Store.open(database_url)
+    opened = Store.open(database_url, policy=suppression_policy(Settings(), load_knowledge().override_reasons))
     opened.upgrade()
     try:
         yield opened
