@@ -1,9 +1,8 @@
-"""The three CDS services declared as data: hook, wording, and the prefetch each one needs.
+"""The three CDS services, declared in `cards/knowledge/services.yaml`: hook, wording, and the prefetch they need.
 
 Prefetch templates ask only for what the rules use: the Observation search is filtered by the exact codes the
-knowledge layer reads (never a type-level fetch of every Observation). Each key states what it feeds and whether
-the service can still answer without it (`required`): a missing required key means 412, a missing optional key
-means the rules run without it and the logs say so.
+knowledge layer reads (never a type-level fetch of every Observation). Each key states what it feeds and its
+failure mode: `fail` (required: a missing key means 412) or `omit` (the rules run without it and the logs say so).
 """
 
 from __future__ import annotations
@@ -11,8 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cards import Knowledge
+from cards.knowledge_files import KNOWLEDGE_FILES, read_file
 
 from .models import Hook, ServiceDefinition
 
@@ -57,91 +61,74 @@ class CdsService:
         )
 
 
-OBSERVATION_PAGE_SIZE = 200
 # Discovery extension (CDS Hooks 2.0 `extension`): which knowledge release and content each service runs.
 KNOWLEDGE_EXTENSION = "facial-twitch-cds-knowledge"
+SERVICES_FILE = KNOWLEDGE_FILES / "services.yaml"
+_OBSERVATION_CODES = "${observation_codes}"
 
-_USAGE = (
-    "Grant read access to Patient, Observation, Condition, MedicationRequest, MedicationStatement and Medication "
-    "for the patient in context (SMART scopes patient/Patient.read patient/Observation.read patient/Condition.read "
-    "patient/MedicationRequest.read patient/MedicationStatement.read patient/Medication.read). MedicationStatement "
-    "(home medications) is optional: without it only prescriptions are read. Medications named by reference are "
-    "read from the prefetch (_include) or fetched. Cards appear only for patients with documented facial twitching."
-)
+
+class FailureMode(StrEnum):
+    """What a prefetch key the EHR did not fill, and the service could not fetch, does to the call."""
+
+    fail = "fail"  # 412: the rules would be unsafe without it
+    omit = "omit"  # the rules run without it, and the logs say so
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _PrefetchEntry(_Strict):
+    template: str = Field(pattern=r"^[A-Z][A-Za-z]+[/?]")
+    part: ChartPart
+    failure_mode: FailureMode
+
+
+class _ServiceEntry(_Strict):
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+
+
+class _ServicesFile(_Strict):
+    usage_requirements: str = Field(min_length=1)
+    prefetch: dict[str, _PrefetchEntry] = Field(min_length=1)
+    services: dict[Hook, _ServiceEntry]
+
+    @model_validator(mode="after")
+    def _complete(self) -> _ServicesFile:
+        if missing := [hook.value for hook in Hook if hook not in self.services]:
+            raise ValueError(f"services: missing {', '.join(missing)}")
+        if missing := [part.value for part in ChartPart if part not in {e.part for e in self.prefetch.values()}]:
+            raise ValueError(f"prefetch: no key fills {', '.join(missing)}")
+        return self
+
+
+@cache
+def _declared(path: Path = SERVICES_FILE) -> _ServicesFile:
+    return read_file(path, _ServicesFile)
 
 
 def _code_filter(codings: Iterable[tuple[str, str]]) -> str:
     return ",".join(f"{system}|{code}" for system, code in codings)
 
 
-def chart_prefetch(knowledge: Knowledge) -> tuple[PrefetchKey, ...]:
+def chart_prefetch(knowledge: Knowledge, path: Path = SERVICES_FILE) -> tuple[PrefetchKey, ...]:
     """The patient's chart, narrowed to what the rules read; shared by every service."""
-    observation_search = (
-        "Observation?patient={{context.patientId}}"
-        f"&code={_code_filter(knowledge.observation_codings())}"
-        f"&_sort=-date&_count={OBSERVATION_PAGE_SIZE}"
-    )
-    return (
-        PrefetchKey("patient", "Patient/{{context.patientId}}", ChartPart.patient, required=False),
-        PrefetchKey("observations", observation_search, ChartPart.observations, required=True),
-        PrefetchKey("conditions", "Condition?patient={{context.patientId}}", ChartPart.conditions, required=True),
-        PrefetchKey(
-            "medications",
-            "MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication",
-            ChartPart.medications,
-            required=True,
-        ),
-        PrefetchKey(
-            "medicationStatements",
-            "MedicationStatement?patient={{context.patientId}}&status=active,intended"
-            "&_include=MedicationStatement:medication",
-            ChartPart.medication_statements,
-            required=False,
-        ),
+    codes = _code_filter(knowledge.observation_codings())
+    return tuple(
+        PrefetchKey(name, entry.template.replace(_OBSERVATION_CODES, codes), entry.part,
+                    required=entry.failure_mode is FailureMode.fail)
+        for name, entry in _declared(path).prefetch.items()
     )
 
 
-def build_services(knowledge: Knowledge) -> dict[str, CdsService]:
+def build_services(knowledge: Knowledge, path: Path = SERVICES_FILE) -> dict[str, CdsService]:
     """Every service this deployment offers, by id (ids equal the hook names)."""
-    prefetch = chart_prefetch(knowledge)
+    declared = _declared(path)
+    prefetch = chart_prefetch(knowledge, path)
     version = {"release": knowledge.release, "contentHash": knowledge.content_hash, "version": knowledge.version}
-    services = (
-        CdsService(
-            id=Hook.PATIENT_VIEW.value,
-            hook=Hook.PATIENT_VIEW,
-            title="Facial twitching: causes and treatment",
-            description=(
-                "For patients with documented facial twitching (myokymia, facial or hemifacial spasm, "
-                "blepharospasm, tics): checks electrolytes (magnesium, potassium, sodium, calcium), stress, "
-                "epilepsy, multiple sclerosis, poisoning and red flags, and suggests the next step with its evidence."
-            ),
-            usage_requirements=_USAGE,
-            prefetch=prefetch,
-            knowledge=version,
-        ),
-        CdsService(
-            id=Hook.ORDER_SELECT.value,
-            hook=Hook.ORDER_SELECT,
-            title="Facial twitching: order safety while selecting",
-            description=(
-                "Checks the selected medication orders of a patient with facial twitching for hazards: potassium "
-                "or magnesium with kidney disease or high potassium, valproate and pregnancy, lamotrigine with "
-                "valproate, botulinum toxin with a neuromuscular junction disorder."
-            ),
-            usage_requirements=_USAGE,
-            prefetch=prefetch,
-            knowledge=version,
-        ),
-        CdsService(
-            id=Hook.ORDER_SIGN.value,
-            hook=Hook.ORDER_SIGN,
-            title="Facial twitching: order safety before signing",
-            description=(
-                "The order-select checks again on every order about to be signed, for a patient with facial twitching."
-            ),
-            usage_requirements=_USAGE,
-            prefetch=prefetch,
-            knowledge=version,
-        ),
-    )
-    return {service.id: service for service in services}
+    return {
+        hook.value: CdsService(id=hook.value, hook=hook, title=entry.title, description=entry.description,
+                               usage_requirements=declared.usage_requirements, prefetch=prefetch, knowledge=version)
+        for hook, entry in declared.services.items()
+    }
