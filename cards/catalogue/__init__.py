@@ -1,10 +1,12 @@
 """The rule catalogue a CDS committee reviews, generated from what runs: the rules, the reviewed description of what
-each fires on and reads (`rules.json`), the loaded value sets and the site's modes. It cannot disagree with the
-service, because nothing in it is written twice."""
+each fires on and reads (`rules.json`), the loaded value sets, thresholds, wording and override reasons, and the
+site's modes and overrides. It cannot disagree with the service, because nothing in it is written twice: a figure
+in a trigger is written as its threshold id (`[refractory.after-days]`) and shown with the value that runs."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -12,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..knowledge import Knowledge
+from ..knowledge_files import SHARED_PREFIX, parameter_rules
 from ..terminology import SYSTEM_NAMES, Concept
+from ..thresholds import Limit, Parameter
 
 RULES_FILE = Path(__file__).parent / "rules.json"
 # The golden scenarios, in a source checkout (an installed package has none: the catalogue then lists none).
@@ -37,15 +41,70 @@ class ValueSetEntry:
 
 
 @dataclass(frozen=True)
+class ThresholdEntry:
+    id: str
+    value: float
+    unit: str
+    shipped: float  # the knowledge's own value; differs from `value` when the site file changed it
+    bounds: tuple[float, float]  # what a site may set it to
+    source: str
+
+
+@dataclass(frozen=True)
+class SentenceEntry:
+    key: str
+    text: str  # the template, {slots} and all, as this deployment runs it
+    site_changed: bool
+
+
+@dataclass(frozen=True)
+class ReasonEntry:
+    code: str
+    display: str
+    snooze_days: int
+
+
+@dataclass(frozen=True)
 class RuleEntry:
     rule_id: str
     title: str
     hook: str  # "patient-view" or "order-select, order-sign"
     trigger: str
+    indicator: str
     mode: str
     may_silence: bool
     value_sets: tuple[ValueSetEntry, ...]
+    thresholds: tuple[ThresholdEntry, ...]
+    sentences: tuple[SentenceEntry, ...]
+    override_reasons: tuple[ReasonEntry, ...]
     scenarios: tuple[str, ...]  # golden scenarios that expect this rule (empty outside a source checkout)
+
+
+_FIGURE = re.compile(r"\[([a-z0-9.-]+)\]")
+
+
+def shown(parameter: Parameter, value: float | None = None) -> str:
+    """A figure as a reader says it: "90 days", "12 years", "1.2 mg/dL"."""
+    number = f"{parameter.value if value is None else value:g}"
+    return {"d": f"{number} days", "a": f"{number} years"}.get(parameter.unit, f"{number} {parameter.unit}")
+
+
+def _trigger(text: str, knowledge: Knowledge, where: str) -> str:
+    def figure(match: re.Match[str]) -> str:
+        try:
+            return shown(knowledge.thresholds.parameters[Limit(match.group(1))])
+        except ValueError:
+            raise CatalogueError(f"{where}: no threshold [{match.group(1)}]") from None
+    return _FIGURE.sub(figure, text)
+
+
+def _thresholds(parameters: Sequence[Parameter]) -> tuple[ThresholdEntry, ...]:
+    return tuple(ThresholdEntry(p.limit.value, p.value, p.unit, p.shipped, p.bounds, p.source) for p in parameters)
+
+
+def _sentences(knowledge: Knowledge, group: str) -> tuple[SentenceEntry, ...]:
+    running, shipped = knowledge.wording.rules[group].templates, knowledge.wording.shipped[group].templates
+    return tuple(SentenceEntry(key, template.text, template is not shipped[key]) for key, template in running.items())
 
 
 def _described(path: Path) -> Mapping[str, Any]:
@@ -64,6 +123,8 @@ def build_catalogue(knowledge: Knowledge, *, scenarios_dir: Path | None = SOURCE
         raise CatalogueError(f"{rules_file.name}: {unknown[0]}: no such rule")
     expected = _scenarios_by_rule(scenarios_dir)
     order_rules = {rule.rule_id for rule in knowledge.order_rules()}
+    figures = parameter_rules(knowledge.thresholds)
+    reasons = tuple(ReasonEntry(r.code, r.display, r.snooze_days) for r in knowledge.override_reasons)
     entries = []
     for rule in rules:
         entry = described[rule.rule_id]
@@ -80,10 +141,14 @@ def build_catalogue(knowledge: Knowledge, *, scenarios_dir: Path | None = SOURCE
             rule_id=rule.rule_id,
             title=rule.title,
             hook="order-select, order-sign" if rule.rule_id in order_rules else "patient-view",
-            trigger=entry["trigger"],
+            trigger=_trigger(entry["trigger"], knowledge, f"{rules_file.name}: {rule.rule_id}.trigger"),
+            indicator=entry["indicator"],
             mode=knowledge.site.mode(rule.rule_id).value,
             may_silence=rule.may_silence,
             value_sets=tuple(value_sets),
+            thresholds=_thresholds(figures.get(rule.rule_id, ())),
+            sentences=_sentences(knowledge, rule.rule_id),
+            override_reasons=reasons,
             scenarios=expected.get(rule.rule_id, ()),
         ))
     return tuple(entries)
@@ -103,6 +168,12 @@ def _scenarios_by_rule(scenarios_dir: Path | None) -> Mapping[str, tuple[str, ..
     return {rule: tuple(names) for rule, names in found.items()}
 
 
+def shared_sentences(knowledge: Knowledge) -> Mapping[str, tuple[SentenceEntry, ...]]:
+    """Sentences several rules use (`shared.<topic>` groups), by group."""
+    return {group: _sentences(knowledge, group) for group in sorted(knowledge.wording.rules)
+            if group.startswith(SHARED_PREFIX)}
+
+
 def as_json(entries: Sequence[RuleEntry]) -> list[dict[str, Any]]:
     return [asdict(entry) for entry in entries]
 
@@ -111,11 +182,17 @@ def as_text(entries: Sequence[RuleEntry]) -> str:
     lines = []
     for entry in entries:
         lines += [f"{entry.rule_id} [{entry.mode}{'' if entry.may_silence else ', cannot be silenced'}] "
-                  f"({entry.hook})", f"  {entry.title}", f"  Fires: {entry.trigger}"]
+                  f"({entry.hook})", f"  {entry.title}", f"  Fires: {entry.trigger}",
+                  f"  Indicator: {entry.indicator}"]
         for value_set in entry.value_sets:
             codes = "; ".join(f"{c.system} {c.code} {c.display}".strip() for c in value_set.codes[:6])
             more = f"; +{len(value_set.codes) - 6} more" if len(value_set.codes) > 6 else ""
             lines.append(f"  Reads {value_set.id}: {codes or 'code families and text terms only'}{more}")
+        for figure in entry.thresholds:
+            changed = f" (site; shipped {figure.shipped:g})" if figure.value != figure.shipped else ""
+            lines.append(f"  Threshold {figure.id} = {figure.value:g} {figure.unit}{changed}, may be set "
+                         f"{figure.bounds[0]:g}-{figure.bounds[1]:g}: {figure.source}")
+        lines.append(f"  Sentences: {', '.join(s.key + (' (site)' if s.site_changed else '') for s in entry.sentences)}")
         if entry.scenarios:
             lines.append(f"  Scenarios: {', '.join(entry.scenarios)}")
         lines.append("")
