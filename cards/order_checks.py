@@ -24,7 +24,7 @@ from .facts import BasisRow, ChartFacts, CodedFact
 from .fhir_reading import reference
 from .medication_reading import is_an_instruction_to_give, name_medication
 from .model import CardDraft, ChartData, OrderContext, Suggestion
-from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
+from .pathways.epilepsy import valproate_risk
 from .pathways.refractory import below_botulinum_age, botulinum_age_limits
 from .terminology import Concept, Terminology
 from .thresholds import Analyte, Limit
@@ -187,14 +187,15 @@ def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     else:
         summary = "Valproate ordered for someone who could become pregnant: birth-defect risk, pregnancy prevention"
         advice = []
+    notes, risk_advice, evidence = valproate_risk(facts, why)
     return draft_card(
         VALPROATE_PREGNANCY,
         summary=summary,
         indicator="critical" if pregnant else "warning",
         basis=_rows(ordered) + [facts.demographics.basis_row(), *facts.pregnancy],
-        basis_notes=[f"Could become pregnant: {why}."],
-        advice=[*advice, *VALPROATE_RISK_ADVICE],
-        evidence=VALPROATE_EVIDENCE,
+        basis_notes=notes,
+        advice=[*advice, *risk_advice],
+        evidence=evidence,
         source=citations.NICE_NG217_EPILEPSY,
         further_reading=(citations.OPENFDA_LABELS,),
         suggestions=_remove(VALPROATE_PREGNANCY, ordered, recommended=pregnant),
