@@ -24,10 +24,11 @@ from .facts import BasisRow, ChartFacts, CodedFact
 from .fhir_reading import reference
 from .medication_reading import is_an_instruction_to_give, name_medication
 from .model import CardDraft, ChartData, OrderContext, Suggestion
-from .pathways.epilepsy import VALPROATE_EVIDENCE, VALPROATE_RISK_ADVICE
+from .pathways.epilepsy import valproate_risk
 from .pathways.refractory import below_botulinum_age, botulinum_age_limits
 from .terminology import Concept, Terminology
 from .thresholds import Analyte, Limit
+from .wording import RuleWording
 
 POTASSIUM_HYPERKALEMIA = RuleInfo("order.potassium.hyperkalemia-risk", "Potassium order with a risk of high potassium",
                                   may_silence=False)
@@ -44,6 +45,7 @@ RULES = (POTASSIUM_HYPERKALEMIA, MAGNESIUM_RENAL, VALPROATE_PREGNANCY, VALPROATE
 
 ORDER_RESOURCE_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})  # MedicationOrder: DSTU2 EHRs
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id`
+SHARED_REMOVAL = "shared.draft-removal"  # the removal suggestion's label, the same on every order check
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,21 @@ def read_orders(orders: OrderContext, chart: ChartData, terminology: Terminology
     return OrdersUnderReview(tuple(checked), tuple(drafts))
 
 
-def _remove(rule: RuleInfo, ordered: Sequence[DraftOrder], *, recommended: bool = False) -> tuple[Suggestion, ...]:
+def _say(facts: ChartFacts, rule: RuleInfo) -> RuleWording:
+    """This order check's sentences."""
+    return facts.wording.rule(rule.rule_id)
+
+
+def _remove(facts: ChartFacts, rule: RuleInfo, ordered: Sequence[DraftOrder], *,
+            recommended: bool = False) -> tuple[Suggestion, ...]:
     """"Remove the draft order" for the checked drafts of the drug the card is about; nothing when any of them has
     no id (a partial removal would leave a hazardous draft behind while looking done)."""
     unique = tuple(dict.fromkeys(ordered))
     if not unique or not all(order.removable for order in unique):
         return ()
     names = ", ".join(dict.fromkeys(order.label for order in unique))
-    label = f"Remove the draft order{'s' if len(unique) > 1 else ''}: {names}"
+    label = facts.wording.rule(SHARED_REMOVAL)(
+        "suggestion.remove-drafts" if len(unique) > 1 else "suggestion.remove-draft", orders=names)
     return (Suggestion(key=f"{rule.rule_id}.remove-draft", label=label,
                        removals=tuple(order.reference for order in unique), is_recommended=recommended),)
 
@@ -127,33 +136,30 @@ def _potassium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     sparing = facts.medications_in(Concept.POTASSIUM_SPARING_DIURETIC)
     sparing_drafts = orders.drafts_in(Concept.POTASSIUM_SPARING_DIURETIC)
     high = potassium is not None and potassium.is_high
-    risks = [reason for reason, present in (
-        ("potassium above range", high),
-        ("chronic kidney disease", facts.kidney.ckd),
-        ("a potassium-sparing diuretic", bool(sparing or sparing_drafts)),
+    say = _say(facts, POTASSIUM_HYPERKALEMIA)
+    risks = [say(reason) for reason, present in (
+        ("risk.high-potassium", high),
+        ("risk.kidney-disease", facts.kidney.ckd),
+        ("risk.potassium-sparing-diuretic", bool(sparing or sparing_drafts)),
     ) if present]
     if not risks:
         return None
     basis = [*(o.basis_row() for o in ordered), *([potassium.basis_row()] if potassium else []),
              *(m.basis_row() for m in sparing), *(o.basis_row() for o in sparing_drafts), *facts.kidney.evidence]
-    advice = (["Potassium is already above the range: do not give potassium; review why it was ordered."] if high
-              else ["If potassium is still needed, use the lowest effective dose and recheck potassium and kidney "
-                    "function within a few days."])
+    advice = [say("advice.do-not-give" if high else "advice.lowest-dose")]
     if potassium is None:
-        advice.append("There is no recent potassium result: measure it before giving potassium.")
-    advice.append("Potassium supplements are contraindicated in hyperkalaemia; kidney disease, acidosis, adrenal "
-                  "insufficiency and potassium-sparing diuretics (spironolactone, triamterene, amiloride, eplerenone) "
-                  "raise the risk.")
+        advice.append(say("advice.no-result"))
+    advice.append(say("advice.contraindications"))
     return draft_card(
         POTASSIUM_HYPERKALEMIA,
-        summary=f"Potassium order with {' and '.join(risks)}: risk of dangerously high potassium",
+        summary=say("summary", risks=" and ".join(risks)),
         indicator="critical" if high else "warning",
         basis=basis,
         advice=advice,
-        evidence="Contraindication and interaction warnings from the potassium chloride product labels (openFDA).",
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.STATPEARLS_HYPOKALEMIA,),
-        suggestions=_remove(POTASSIUM_HYPERKALEMIA, ordered, recommended=high),
+        suggestions=_remove(facts, POTASSIUM_HYPERKALEMIA, ordered, recommended=high),
     )
 
 
@@ -161,17 +167,16 @@ def _magnesium(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     ordered = orders.checked_in(Concept.MAGNESIUM_SUPPLEMENT)
     if not ordered or not facts.kidney.severe:
         return None
+    say = _say(facts, MAGNESIUM_RENAL)
     return draft_card(
         MAGNESIUM_RENAL,
-        summary="Magnesium order with severe kidney disease: magnesium is cleared only by the kidneys",
+        summary=say("summary"),
         indicator="warning",
         basis=_rows(ordered) + list(facts.kidney.evidence),
-        advice=["Magnesium can build up to toxic levels when kidney function is severely reduced: give it only if "
-                "clearly needed, at a reduced dose, with magnesium levels monitored.",
-                "Watch for toxicity: drowsiness, weakness, low blood pressure, loss of reflexes."],
-        evidence="Magnesium sulfate labels: excreted solely by the kidneys, use with caution in renal impairment.",
+        advice=[say("advice.reduced-dose"), say("advice.toxicity")],
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
-        suggestions=_remove(MAGNESIUM_RENAL, ordered),
+        suggestions=_remove(facts, MAGNESIUM_RENAL, ordered),
     )
 
 
@@ -181,23 +186,21 @@ def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     if not ordered or not (could or facts.is_pregnant):
         return None
     pregnant = facts.is_pregnant
-    if pregnant:
-        summary = "Valproate ordered during pregnancy: high risk of birth defects; specialist review now"
-        advice = ["Pregnant: do not start valproate; arrange urgent specialist review of the epilepsy treatment."]
-    else:
-        summary = "Valproate ordered for someone who could become pregnant: birth-defect risk, pregnancy prevention"
-        advice = []
+    say = _say(facts, VALPROATE_PREGNANCY)
+    summary = say("summary.pregnant") if pregnant else say("summary")
+    advice = [say("advice.pregnant")] if pregnant else []
+    notes, risk_advice, evidence = valproate_risk(facts, why)
     return draft_card(
         VALPROATE_PREGNANCY,
         summary=summary,
         indicator="critical" if pregnant else "warning",
         basis=_rows(ordered) + [facts.demographics.basis_row(), *facts.pregnancy],
-        basis_notes=[f"Could become pregnant: {why}."],
-        advice=[*advice, *VALPROATE_RISK_ADVICE],
-        evidence=VALPROATE_EVIDENCE,
+        basis_notes=notes,
+        advice=[*advice, *risk_advice],
+        evidence=evidence,
         source=citations.NICE_NG217_EPILEPSY,
         further_reading=(citations.OPENFDA_LABELS,),
-        suggestions=_remove(VALPROATE_PREGNANCY, ordered, recommended=pregnant),
+        suggestions=_remove(facts, VALPROATE_PREGNANCY, ordered, recommended=pregnant),
         handout_topic="epilepsy",
     )
 
@@ -211,34 +214,23 @@ def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDra
     could, _ = facts.could_become_pregnant()
     if not ordered or could or facts.is_pregnant or age is None or age >= restricted_below:
         return None
-    advice = [f"Valproate must not be started in anyone younger than {restricted_below} unless "
-              "two specialists independently consider and document that no other treatment is effective or "
-              "tolerated, or that the reproductive risks do not apply (MHRA, January 2024)."]
+    say = _say(facts, VALPROATE_UNDER_55)
+    advice = [say("advice.start-restriction", age_limit=str(restricted_below))]
     if facts.medications_in(Concept.VALPROATE):
-        advice.append("Valproate is already on the medication list: if this continues existing treatment, the "
-                      "two-specialist requirement is for new starts (for men already taking valproate the CHM no "
-                      "longer requires it, February 2025); review at the next annual review.")
+        advice.append(say("advice.already-taking"))
     if facts.demographics.sex == "male":
-        advice.append("Men: as a precaution, use effective contraception (condoms plus the partner's contraception) "
-                      "during treatment and for 3 months after stopping, do not donate sperm in that time, and "
-                      "discuss family plans at each review (MHRA, September 2024). A records study suggests a "
-                      "possible small increase in neurodevelopmental disorders in children of fathers on valproate "
-                      "(about 5% vs 3%); causation is not confirmed.")
+        advice.append(say("advice.men"))
     return draft_card(
         VALPROATE_UNDER_55,
-        summary=f"Valproate ordered for a patient under {restricted_below}: "
-                "two-specialist agreement needed to start (MHRA 2024)",
+        summary=say("summary", age_limit=str(restricted_below)),
         indicator="warning",
         basis=_rows(ordered) + [facts.demographics.basis_row(), *(m.basis_row() for m in
                                                                   facts.medications_in(Concept.VALPROATE))],
         advice=advice,
-        evidence="MHRA Drug Safety Updates: start restriction for patients under 55 (January 2024); precautions for "
-                 "men (September 2024), based on an observational Nordic registry study (pooled adjusted hazard ratio "
-                 "1.50, 95% CI 1.09-2.07) - a possible, unconfirmed risk, far below the 30-40% after exposure in "
-                 "the womb.",
+        evidence=say("evidence"),
         source=citations.MHRA_VALPROATE_MEN_2025,
         further_reading=(citations.MHRA_VALPROATE_MEN, citations.NICE_NG217_EPILEPSY),
-        suggestions=_remove(VALPROATE_UNDER_55, ordered),
+        suggestions=_remove(facts, VALPROATE_UNDER_55, ordered),
         handout_topic="epilepsy",
     )
 
@@ -256,22 +248,19 @@ def _lamotrigine_valproate(facts: ChartFacts, orders: OrdersUnderReview) -> Card
         return None
     basis = [row for ordered, partners in hits for row in
              [*(o.basis_row() for o in ordered), *(p.basis_row() for p in partners)]]
+    say = _say(facts, LAMOTRIGINE_VALPROATE)
     return draft_card(
         LAMOTRIGINE_VALPROATE,
-        summary="Lamotrigine with valproate: use the halved titration; higher risk of serious rash (SJS/TEN)",
+        summary=say("summary"),
         indicator="warning",
         basis=list(dict.fromkeys(basis)),
-        advice=["With valproate, lamotrigine needs about half the usual titration (for example 25 mg every other "
-                "day for 2 weeks, then 25 mg daily for 2 weeks), following the product label.",
-                "Serious rash (Stevens-Johnson syndrome, toxic epidermal necrolysis) is more likely with valproate "
-                "and with fast titration: tell the patient to report any rash at once."],
-        evidence="Lamotrigine boxed warning (serious rash; risk increased by valproate and by exceeding the "
-                 "recommended titration), openFDA label.",
+        advice=[say("advice.halved-titration"), say("advice.rash")],
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.NICE_NG217_EPILEPSY,),
         # The lamotrigine draft when it is the one being started with valproate, else the valproate draft; the
         # advice is to go ahead with the halved titration, so removal is offered, not recommended.
-        suggestions=_remove(LAMOTRIGINE_VALPROATE, hits[0][0]),
+        suggestions=_remove(facts, LAMOTRIGINE_VALPROATE, hits[0][0]),
         handout_topic="epilepsy",
     )
 
@@ -281,20 +270,17 @@ def _botulinum(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
     disorders = facts.conditions_in(Concept.NMJ_DISORDER)
     if not ordered or not disorders:
         return None
+    say = _say(facts, BOTULINUM_NMJ)
     return draft_card(
         BOTULINUM_NMJ,
-        summary="Botulinum toxin ordered with a neuromuscular junction disorder: higher risk of serious weakness",
+        summary=say("summary"),
         indicator="warning",
         basis=_rows(ordered, disorders),
-        advice=["Patients with myasthenia gravis, Lambert-Eaton syndrome or ALS are at higher risk of severe "
-                "weakness, swallowing and breathing problems after botulinum toxin: involve their neurologist "
-                "before injecting, and use the lowest dose if it goes ahead.",
-                "Tell the patient to seek help at once for trouble swallowing, speaking or breathing."],
-        evidence="Botulinum toxin boxed warning (distant spread of toxin effect) and label warnings for "
-                 "pre-existing neuromuscular disorders, openFDA labels.",
+        advice=[say("advice.neurologist"), say("advice.seek-help")],
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.AAN_2016_BOTULINUM,),
-        suggestions=_remove(BOTULINUM_NMJ, ordered),
+        suggestions=_remove(facts, BOTULINUM_NMJ, ordered),
         handout_topic="botulinum-toxin",
     )
 
@@ -303,17 +289,16 @@ def _botulinum_pregnancy(facts: ChartFacts, orders: OrdersUnderReview) -> CardDr
     ordered = orders.checked_in(Concept.BOTULINUM_TOXIN)
     if not ordered or not facts.is_pregnant:
         return None
+    say = _say(facts, BOTULINUM_PREGNANCY)
     return draft_card(
         BOTULINUM_PREGNANCY,
-        summary="Botulinum toxin ordered during pregnancy: insufficient safety data; defer unless clearly needed",
+        summary=say("summary"),
         indicator="warning",
         basis=_rows(ordered) + list(facts.pregnancy),
-        advice=["There are insufficient data on botulinum toxin in pregnancy: defer treatment until after the "
-                "pregnancy where possible, or go ahead only on specialist advice after discussing the uncertainty "
-                "with the patient."],
-        evidence="Product labels (openFDA): no adequate data in pregnant women.",
+        advice=[say("advice.defer")],
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
-        suggestions=_remove(BOTULINUM_PREGNANCY, ordered),
+        suggestions=_remove(facts, BOTULINUM_PREGNANCY, ordered),
         handout_topic="botulinum-toxin",
     )
 
@@ -323,18 +308,17 @@ def _botulinum_child(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft 
     caution = below_botulinum_age(facts)
     if not ordered or not caution:
         return None
+    say = _say(facts, BOTULINUM_CHILD)
     return draft_card(
         BOTULINUM_CHILD,
-        summary=f"Botulinum toxin ordered for a child under {facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS)}: "
-                "below the licensed age",
+        summary=say("summary", min_age=str(facts.thresholds.whole(Limit.BOTULINUM_MIN_AGE_YEARS))),
         indicator="warning",
         basis=_rows(ordered) + [facts.demographics.basis_row()],
         advice=[caution, botulinum_age_limits(facts)],
-        evidence="Product labels (openFDA): blepharospasm indications from 12 years (onabotulinumtoxinA) or in "
-                 "adults (incobotulinumtoxinA); AAN 2019 tic guideline: adolescents and adults.",
+        evidence=say("evidence"),
         source=citations.OPENFDA_LABELS,
         further_reading=(citations.AAN_2019_TICS,),
-        suggestions=_remove(BOTULINUM_CHILD, ordered),
+        suggestions=_remove(facts, BOTULINUM_CHILD, ordered),
         handout_topic="botulinum-toxin",
     )
 

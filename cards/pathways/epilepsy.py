@@ -11,11 +11,12 @@ A differential diagnosis of epilepsy triggers no treatment card; a provisional o
 from __future__ import annotations
 
 from .. import citations
-from ..drafting import RuleInfo, draft_card
+from ..drafting import SUMMARY_LIMIT, RuleInfo, draft_card
 from ..facts import BasisRow, ChartFacts, CodedFact, unconfirmed_notes
 from ..model import CardDraft, Suggestion
 from ..suggestions import service_proposal
 from ..terminology import Concept
+from ..wording import RuleWording
 
 ANTICONVULSANT_START = RuleInfo("epilepsy.anticonvulsant.start", "Epilepsy without anticonvulsant treatment")
 TREATMENT_REVIEW = RuleInfo("epilepsy.treatment.review", "Epilepsy on treatment: review seizure control")
@@ -27,28 +28,8 @@ RULES = (ANTICONVULSANT_START, TREATMENT_REVIEW, VALPROATE_PREGNANCY_PREVENTION,
 
 HANDOUT = "epilepsy"
 
-# Shared with the valproate order check, so both say the same thing.
-VALPROATE_RISK_ADVICE = (
-    "Valproate taken in pregnancy causes major malformations in about 11% and developmental disorders in 30-40% "
-    "of exposed children.",
-    "Do not start valproate in anyone under 55 unless two specialists independently document that no other "
-    "treatment is effective or tolerated (MHRA, January 2024).",
-    "Where it continues: Pregnancy Prevention Programme - highly effective contraception, pregnancy testing and an "
-    "annual risk acknowledgement; check liver function before and during the first 6 months.",
-)
-VALPROATE_MALE_ADVICE = (
-    "As a precaution, he and his partner should use effective contraception (condoms plus the partner's own method) "
-    "during treatment and for 3 months after stopping valproate (MHRA 2024).",
-    "No sperm donation during treatment and for 3 months after stopping.",
-    "Ask about plans to father a child at each review, and refer to a specialist to discuss treatment options "
-    "before trying to conceive; do not stop valproate without advice.",
-    "Starting valproate in anyone under 55 needs two specialists to document that nothing else is effective or "
-    "tolerated (MHRA 2024); a second specialist is not required for men already taking it (MHRA 2025).",
-)
-VALPROATE_EVIDENCE = (
-    "NICE NG217 (amended January 2025) and NICE CG137 figures; MHRA 2024 restriction; valproate boxed warnings for "
-    "fetal risk and hepatotoxicity."
-)
+SHARED_VALPROATE = "shared.valproate"  # wording the valproate order check uses too, so both say the same thing
+VALPROATE_RISK_ADVICE_KEYS = ("advice.malformations", "advice.start-restriction", "advice.prevention-programme")
 
 # Drug levels where they help (LOINC [S]): (medication value set, LOINC code, display).
 _LEVELS = (
@@ -57,45 +38,47 @@ _LEVELS = (
 )
 
 
-def _neurology_referral(facts: ChartFacts, epilepsy: tuple[CodedFact, ...]) -> Suggestion:
+def valproate_risk(facts: ChartFacts, why: str) -> tuple[list[str], list[str], str]:
+    """The shared valproate sentences for someone who could become pregnant: basis notes, risk advice, evidence.
+    `why` is the reason `could_become_pregnant` gives (no chart text)."""
+    say = facts.wording.rule(SHARED_VALPROATE)
+    return ([say("basis-note.could-become-pregnant", why=why)], [say(key) for key in VALPROATE_RISK_ADVICE_KEYS],
+            say("evidence"))
+
+
+def _neurology_referral(facts: ChartFacts, epilepsy: tuple[CodedFact, ...], say: RuleWording) -> Suggestion:
     return Suggestion(
         key="neurology-referral",
-        label="Refer to neurology (epilepsy)",
-        resources=(service_proposal(facts.patient_id, text="Referral to neurology (epilepsy)",
+        label=say("suggestion.neurology-referral"),
+        resources=(service_proposal(facts.patient_id, text=say("proposal.neurology-referral"),
                                     reasons=[c.reference for c in epilepsy]),),
     )
 
 
 def _start_card(facts: ChartFacts, epilepsy: tuple[CodedFact, ...]) -> CardDraft:
+    say = facts.wording.rule(ANTICONVULSANT_START.rule_id)
     none_active = BasisRow("Anticonvulsant", "none active", "", "", "MedicationRequest search (status active)")
     return draft_card(
         ANTICONVULSANT_START,
-        summary="Epilepsy with facial twitching and no active anticonvulsant: neurology review to start treatment",
+        summary=say("summary"),
         indicator="warning",
         basis=[*(c.basis_row() for c in epilepsy), none_active, *facts.twitching_rows()],
         basis_notes=unconfirmed_notes(epilepsy),
-        advice=[
-            "Facial twitching in someone with epilepsy may be focal seizure activity: ask about spreading jerks, "
-            "loss of awareness, and twitching that persists in sleep.",
-            "Anticonvulsants (for example lamotrigine, levetiracetam, valproate) damp down nerve excitability; the "
-            "choice depends on seizure type, age, sex and pregnancy plans, so start treatment through neurology.",
-            "Valproate: not for anyone who could become pregnant, and not started under 55 without two specialists' "
-            "agreement (MHRA 2024).",
-        ],
-        evidence="Antiseizure medicines are the standard treatment of epilepsy (NICE NG217). No trials address "
-                 "facial twitching as such.",
+        advice=[say(key) for key in ("advice.focal-seizures", "advice.anticonvulsants", "advice.valproate")],
+        evidence=say("evidence"),
         source=citations.NICE_NG217_EPILEPSY,
-        suggestions=[_neurology_referral(facts, epilepsy)],
+        suggestions=[_neurology_referral(facts, epilepsy, say)],
         handout_topic=HANDOUT,
     )
 
 
 def _review_card(facts: ChartFacts, epilepsy: tuple[CodedFact, ...], treatment: tuple[CodedFact, ...],
                  underdosing: tuple[CodedFact, ...]) -> CardDraft:
+    say = facts.wording.rule(TREATMENT_REVIEW.rule_id)
     levels = [
         Suggestion(
             key=f"level-{code}",
-            label=f"Measure {display.split(' [')[0].lower()} level",
+            label=say("suggestion.measure-level", drug=display.split(" [")[0].lower()),
             resources=(service_proposal(facts.patient_id, text=display, loinc=(code, display),
                                         reasons=[m.reference for m in facts.medications_in(concept)]),),
         )
@@ -103,18 +86,15 @@ def _review_card(facts: ChartFacts, epilepsy: tuple[CodedFact, ...], treatment: 
         if facts.medications_in(concept)
     ]
     names = ", ".join(m.label for m in treatment)
-    summary = f"Epilepsy on {names}: review seizure control and adherence; twitching may be breakthrough seizures"
-    if len(summary) >= 140:
-        summary = "Epilepsy on treatment: review seizure control and adherence; twitching may be breakthrough seizures"
+    summary = say("summary", medications=names)
+    if len(summary) >= SUMMARY_LIMIT:
+        summary = say("summary.any-treatment")
     advice = []
     if underdosing:
-        summary = "Epilepsy with antiepileptic underdosing coded: missed doses may explain twitching or seizures"
-        advice.append("Underdosing of an antiepileptic is recorded: missed or reduced doses are the likeliest cause "
-                      "of breakthrough seizures. Ask why (side effects, cost, forgetting, supply), agree a plan, and "
-                      "restart the prescribed dose only as advised - some drugs need re-titration after a gap.")
+        summary = say("summary.underdosing")
+        advice.append(say("advice.underdosing"))
     if not treatment:
-        advice.append("No active anticonvulsant prescription is on record: check what the patient is actually "
-                      "taking.")
+        advice.append(say("advice.no-prescription"))
     return draft_card(
         TREATMENT_REVIEW,
         summary=summary,
@@ -122,15 +102,8 @@ def _review_card(facts: ChartFacts, epilepsy: tuple[CodedFact, ...], treatment: 
                *(m.basis_row() for m in treatment), *facts.twitching_rows()],
         basis_notes=unconfirmed_notes((*epilepsy, *underdosing)),
         indicator="warning" if underdosing else "info",
-        advice=[
-            *advice,
-            "Review adherence, seizure frequency (a seizure diary helps) and side effects before thinking of a new "
-            "drug.",
-            "New or changed twitching may be breakthrough focal seizures: discuss with neurology.",
-            "Drug levels help where adherence or toxicity is in question (e.g. valproate, phenytoin); they are not "
-            "a routine target for most antiseizure medicines.",
-        ],
-        evidence="Treatment review and monitoring per NICE NG217. No trials address facial twitching as such.",
+        advice=[*advice, *(say(key) for key in ("advice.adherence", "advice.breakthrough", "advice.levels"))],
+        evidence=say("evidence"),
         source=citations.NICE_NG217_EPILEPSY,
         suggestions=levels,
         selection_behavior="any",
@@ -139,18 +112,18 @@ def _review_card(facts: ChartFacts, epilepsy: tuple[CodedFact, ...], treatment: 
 
 
 def _valproate_card(facts: ChartFacts, valproate: tuple[CodedFact, ...], why: str) -> CardDraft:
+    say = facts.wording.rule(VALPROATE_PREGNANCY_PREVENTION.rule_id)
     pregnant = facts.is_pregnant
-    advice = (["Pregnant on valproate: urgent specialist review of the epilepsy treatment; do not stop valproate "
-               "suddenly without advice, because seizures also harm mother and baby."] if pregnant else [])
+    advice = [say("advice.pregnant")] if pregnant else []
+    notes, risk_advice, evidence = valproate_risk(facts, why)
     return draft_card(
         VALPROATE_PREGNANCY_PREVENTION,
-        summary=("Pregnant and on valproate: urgent specialist review - high risk of birth defects" if pregnant
-                 else "On valproate and could become pregnant: Pregnancy Prevention Programme and MHRA 2024 rules"),
+        summary=say("summary.pregnant") if pregnant else say("summary"),
         indicator="critical" if pregnant else "warning",
         basis=[*(m.basis_row() for m in valproate), facts.demographics.basis_row(), *facts.pregnancy],
-        basis_notes=[f"Could become pregnant: {why}."],
-        advice=[*advice, *VALPROATE_RISK_ADVICE],
-        evidence=VALPROATE_EVIDENCE,
+        basis_notes=notes,
+        advice=[*advice, *risk_advice],
+        evidence=evidence,
         source=citations.NICE_NG217_EPILEPSY,
         further_reading=(citations.OPENFDA_LABELS,),
         handout_topic=HANDOUT,
@@ -158,16 +131,15 @@ def _valproate_card(facts: ChartFacts, valproate: tuple[CodedFact, ...], why: st
 
 
 def _male_valproate_card(facts: ChartFacts, valproate: tuple[CodedFact, ...]) -> CardDraft:
+    say = facts.wording.rule(VALPROATE_MALE_PRECAUTIONS.rule_id)
     return draft_card(
         VALPROATE_MALE_PRECAUTIONS,
-        summary="On valproate (male): effective contraception and no sperm donation, during and 3 months after",
+        summary=say("summary"),
         indicator="info",
         basis=[*(m.basis_row() for m in valproate), facts.demographics.basis_row()],
-        advice=list(VALPROATE_MALE_ADVICE),
-        evidence="A Nordic registry study suggests a possibly higher risk of neurodevelopmental disorders in children "
-                 "of fathers taking valproate in the 3 months before conception (about 4-6% vs 2-3% with lamotrigine "
-                 "or levetiracetam; adjusted hazard ratio 1.5); causation is not confirmed, and the risk is far "
-                 "below that after use in pregnancy. The advice is a regulatory precaution (MHRA).",
+        advice=[say(key) for key in ("advice.contraception", "advice.sperm-donation", "advice.family-plans",
+                                     "advice.start-restriction")],
+        evidence=say("evidence"),
         source=citations.MHRA_VALPROATE_MEN,
         further_reading=(citations.MHRA_VALPROATE_MEN_2025,),
         handout_topic=HANDOUT,
