@@ -226,5 +226,5 @@ def check_rule_references(thresholds: Thresholds, wording: Wording, rule_ids: It
     if unknown := sorted(rule_id for rule_id in set(wording.rules) - known if not rule_id.startswith(SHARED_PREFIX)):
         raise KnowledgeFileError(f"wording: {unknown[0]}: no such rule (sentences several rules use sit under "
                                  f"`{SHARED_PREFIX}<topic>`)")
-    if False and (unworded := sorted(known - set(wording.rules))):
+    if unworded := sorted(known - set(wording.rules)):
         raise KnowledgeFileError(f"wording: {unworded[0]}: the rule has no wording")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-SUMMARY_KEY_PREFIX = "summary"
+SUMMARY_KEY = "summary"
 # A summary must stay under 140 characters once filled: its own text (slots removed) is kept to this many.
 SUMMARY_TEXT_LIMIT = 110
 _UNSAFE = re.compile(r"[<>]|!\[")
@@ -32,7 +32,9 @@ class Template:
     slots: frozenset[str]
 
     @classmethod
-    def parse(cls, text: object, where: str) -> Template:
+    def parse(cls, text: object, rule_id: str, key: str) -> Template:
+        """`text` checked as the sentence `key` of `rule_id` (a key `summary` or `summary.<variant>` is a summary)."""
+        where = f"{rule_id}.{key}"
         if not isinstance(text, str) or not text.strip():
             raise WordingError(f"{where}: must be non-empty text")
         if _UNSAFE.search(text):
@@ -50,7 +52,7 @@ class Template:
                                    "literal braces as {{ and }}")
             slots.add(name)
         literal = sum(len(prefix) for prefix, *_ in parts)
-        if where.rsplit(".", 1)[-1].startswith(SUMMARY_KEY_PREFIX) and literal > SUMMARY_TEXT_LIMIT:
+        if key.split(".", 1)[0] == SUMMARY_KEY and literal > SUMMARY_TEXT_LIMIT:
             raise WordingError(f"{where}: a summary's text is at most {SUMMARY_TEXT_LIMIT} characters besides its "
                                f"slots (this one has {literal}); the card summary must stay under 140")
         return cls(text, frozenset(slots))
@@ -70,7 +72,7 @@ class RuleWording:
 
     @classmethod
     def parse(cls, rule_id: str, sentences: Mapping[str, object]) -> RuleWording:
-        return cls(rule_id, MappingProxyType({key: Template.parse(text, f"{rule_id}.{key}")
+        return cls(rule_id, MappingProxyType({key: Template.parse(text, rule_id, key)
                                               for key, text in sentences.items()}))
 
     def __call__(self, key: str, **slots: str) -> str:
@@ -103,7 +105,7 @@ class Wording:
             if original is None:
                 known = ", ".join(sorted(self.shipped[rule_id].templates))
                 raise WordingError(f"{where}: no such sentence (this rule has: {known})")
-            template = Template.parse(text, where)
+            template = Template.parse(text, f"wording.{rule_id}", key)
             if template.slots != original.slots:
                 missing, extra = sorted(original.slots - template.slots), sorted(template.slots - original.slots)
                 problem = "; ".join(part for part in (
