@@ -62,13 +62,15 @@ class Knowledge:
     def __init__(self, terminology: Terminology, handouts: dict[str, Handout], thresholds: Thresholds,
                  wording: Wording, override_reasons: tuple[OverrideReason, ...], content: str = "",
                  site: SiteKnowledge | None = None) -> None:
-        """`release` is the reviewed knowledge version; `version` adds the content hash (`2026.11.0+3f2a9c1e07b4`),
-        and is what discovery, cards, analytics and metrics carry. `thresholds` are the shipped figures; `site`
-        holds each rule's mode and the site's own figures and sentences, applied on top of the shipped `thresholds` and `wording`."""
+        """`release` is the reviewed knowledge version; `version` adds the content hash and, when a site file
+        changes anything, its digest (`2026.11.0+3f2a9c1e07b4.site-1a2b3c4d`): what discovery, cards, analytics and
+        metrics carry. `site` holds each rule's mode and the site's own figures and sentences, applied on top of the
+        shipped `thresholds` and `wording`."""
         self.release = terminology.version
         self.content_hash = content
-        self.version = f"{self.release}+{content}" if content else self.release
         self.site = site or SiteKnowledge()
+        self.version = (f"{self.release}+{content}" if content else self.release) + \
+            (f".site-{self.site.digest}" if self.site.digest else "")
         self.shipped_thresholds = thresholds
         self.thresholds = thresholds.with_overrides(self.site.thresholds)
         self.shipped_wording = wording

@@ -20,6 +20,8 @@ is wrong.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -61,6 +63,16 @@ class SiteKnowledge:
 
     def mode(self, rule_id: str) -> Mode:
         return self.modes.get(rule_id, Mode.ACTIVE)
+
+    @property
+    def digest(self) -> str:
+        """8 hex digits naming what this site changes ("" when nothing): part of the knowledge version, so
+        outcomes under different site settings are told apart in analytics."""
+        if not (self.modes or self.thresholds or self.wording):
+            return ""
+        changes = {"rules": dict(sorted(self.modes.items())), "thresholds": dict(sorted(self.thresholds.items())),
+                   "wording": {f"{rule}/{key}": text for (rule, key), text in sorted(self.wording.items())}}
+        return hashlib.sha256(json.dumps(changes, sort_keys=True).encode()).hexdigest()[:8]
 
 
 def _fail(path: Path, where: str, problem: str) -> SiteKnowledgeError:

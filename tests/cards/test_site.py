@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from builders import lab, patient_view, rule_ids, twitching
+from builders import TODAY, card_for, condition, lab, patient_view, rule_ids, twitching
 from cards.site import Mode, SiteKnowledgeError
 
 LOW_MAGNESIUM = lab("19123-9", 1.5, "mg/dL")
@@ -102,3 +103,81 @@ def test_a_bare_yaml_off_is_the_kill_switch(knowledge, tmp_path) -> None:
     """YAML 1.1 reads `off` as false; the owner meant the mode."""
     site = knowledge.load_site(_site(tmp_path, "rules:\n  stress.relaxation: {mode: off}\n")).site
     assert site.mode("stress.relaxation") is Mode.OFF
+
+
+# --- thresholds and wording: the site's figures and sentences are the ones that run ------------------------------
+
+NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
+               lab("17861-6", 9.6, "mg/dL"))
+
+
+def _days_ago(days: int) -> str:
+    return (TODAY - timedelta(days=days)).isoformat()
+
+
+def test_a_site_threshold_moves_the_refractory_window(knowledge, tmp_path) -> None:
+    persisting = twitching("568005", onset=_days_ago(100))
+    assert "refractory.botulinum-toxin" in rule_ids(patient_view(knowledge, persisting, *NORMAL_LABS))
+    tuned = knowledge.load_site(_site(tmp_path, "thresholds:\n  refractory.after-days: 120\n"))
+    assert "refractory.botulinum-toxin" not in rule_ids(patient_view(tuned, persisting, *NORMAL_LABS))
+    later = patient_view(tuned, twitching("568005", onset=_days_ago(120)), *NORMAL_LABS)
+    assert "documented for 120 days or more" in card_for(later, "refractory.botulinum-toxin").detail
+
+
+def test_a_site_severity_band_regrades_a_result(knowledge, tmp_path) -> None:
+    moderate = card_for(patient_view(knowledge, twitching(), lab("19123-9", 1.1, "mg/dL")), "electrolyte.magnesium.low")
+    assert moderate.indicator == "warning" and "(moderate)" in moderate.summary
+    tuned = knowledge.load_site(_site(tmp_path, "thresholds:\n  magnesium.severe-below: 1.2\n"
+                                                "  magnesium.moderate-below: 1.5\n"))
+    severe = card_for(patient_view(tuned, twitching(), lab("19123-9", 1.1, "mg/dL")), "electrolyte.magnesium.low")
+    assert severe.indicator == "critical" and "(severe)" in severe.summary
+    assert "redflag.urgent-review" in rule_ids(patient_view(tuned, twitching(), lab("19123-9", 1.1, "mg/dL")))
+
+
+def test_a_site_kidney_cut_off_withholds_potassium_earlier(knowledge, tmp_path) -> None:
+    chart = (twitching(), lab("2823-3", 3.2, "mmol/L"), lab("33914-3", 65, "mL/min/{1.73_m2}"))
+    shipped = card_for(patient_view(knowledge, *chart), "electrolyte.potassium.low")
+    assert [s.key for s in shipped.suggestions] == ["potassium-supplement"]
+    tuned = knowledge.load_site(_site(tmp_path, "thresholds:\n  egfr.ckd-below: 70\n"))
+    card = card_for(patient_view(tuned, *chart), "electrolyte.potassium.low")
+    assert card.suggestions == () and "No potassium supplement is proposed because of chronic kidney disease" in card.detail
+    assert "CKD below 70, severe below 30" in card.detail
+
+
+def test_site_wording_replaces_a_sentence_and_keeps_its_slots(knowledge, tmp_path) -> None:
+    tuned = knowledge.load_site(_site(tmp_path, """
+wording:
+  electrolyte.sodium.low:
+    advice.high-risk: "High-risk patient ({risks}): at most {careful} mmol/L in the first 24 hours."
+  shared.electrolytes:
+    summary: "{name} {value}, {severity}, with twitching: {action}"
+"""))
+    card = card_for(patient_view(tuned, twitching(), lab("2951-2", 112, "mmol/L")), "electrolyte.sodium.low")
+    assert card.summary == "Low sodium 112 mmol/L, severe, with twitching: find the cause; correct slowly"
+    assert "High-risk patient (sodium below 115 mmol/L): at most 8 mmol/L in the first 24 hours." in card.detail
+    assert "This patient is high-risk" not in card.detail
+    untouched = card_for(patient_view(knowledge, twitching(), lab("2951-2", 112, "mmol/L")), "electrolyte.sodium.low")
+    assert "This patient is high-risk (sodium below 115 mmol/L)" in untouched.detail
+
+
+def test_site_wording_with_markdown_in_it_renders_as_written(knowledge, tmp_path) -> None:
+    tuned = knowledge.load_site(_site(tmp_path, "wording:\n  stress.relaxation:\n"
+                                                "    advice.sleep: 'Aim for **regular** sleep.'\n"))
+    card = card_for(patient_view(tuned, twitching(), condition("73595000")), "stress.relaxation")
+    assert "- Aim for **regular** sleep." in card.detail
+
+
+def test_a_too_long_summary_from_site_wording_is_cut_not_failed(knowledge, tmp_path) -> None:
+    long_name = "Low magnesium " + "very " * 20
+    tuned = knowledge.load_site(_site(tmp_path, f"wording:\n  electrolyte.magnesium.low:\n    name: '{long_name}'\n"))
+    card = card_for(patient_view(tuned, twitching(), LOW_MAGNESIUM), "electrolyte.magnesium.low")
+    assert len(card.summary) < 140 and card.summary.endswith("\u2026")
+
+
+def test_the_site_file_changes_the_knowledge_version(knowledge, tmp_path) -> None:
+    tuned = knowledge.load_site(_site(tmp_path, "thresholds:\n  refractory.after-days: 120\n"))
+    other = knowledge.load_site(_site(tmp_path, "thresholds:\n  refractory.after-days: 121\n"))
+    same = knowledge.load_site(_site(tmp_path, "thresholds:\n  refractory.after-days: 121\n"))
+    assert tuned.version.startswith(knowledge.version + ".site-") and tuned.version != other.version
+    assert other.version == same.version
+    assert knowledge.load_site(_site(tmp_path, "")).version == knowledge.version
