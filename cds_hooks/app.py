@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cards import load_knowledge
-from cards.catalogue import as_json, build_catalogue
+from cards.catalogue import build_catalogue, catalogue_document, shared_sentences
 
 from . import openapi
 from .admin import DASHBOARD_HEADERS, admin_router
@@ -290,11 +290,12 @@ def create_app(
 
     @app.get("/rules", response_class=HTMLResponse, summary="The rule catalogue (HTML)")
     async def rules_page() -> Response:
-        return HTMLResponse(render_catalogue(catalogue, knowledge.version), headers=DASHBOARD_HEADERS)
+        return HTMLResponse(render_catalogue(catalogue, knowledge.version, shared_sentences(knowledge)),
+                            headers=DASHBOARD_HEADERS)
 
     @app.get("/rules.json", summary="The rule catalogue (JSON)")
     async def rules_json() -> Any:
-        return {"knowledge_version": knowledge.version, "rules": as_json(catalogue)}
+        return catalogue_document(knowledge, catalogue)
 
     @app.get(
         "/handouts/{topic}",

@@ -20,8 +20,7 @@ import typer
 import uvicorn
 
 from cards import Knowledge, load_knowledge
-from cards.catalogue import as_json as catalogue_json
-from cards.catalogue import as_text, build_catalogue
+from cards.catalogue import as_text, build_catalogue, catalogue_document, shared_sentences
 from cards.knowledge_files import KnowledgeFileError
 from cards.site import SiteKnowledgeError
 
@@ -159,10 +158,9 @@ def rules(as_json_: Annotated[bool, typer.Option("--json", help="The catalogue a
     knowledge = _knowledge(settings.site_knowledge)
     entries = build_catalogue(knowledge)
     if as_json_:
-        typer.echo(orjson.dumps({"knowledge_version": knowledge.version, "rules": catalogue_json(entries)},
-                                option=orjson.OPT_INDENT_2).decode())
+        typer.echo(orjson.dumps(catalogue_document(knowledge, entries), option=orjson.OPT_INDENT_2).decode())
     else:
-        typer.echo(f"Knowledge {knowledge.version}\n\n" + as_text(entries))
+        typer.echo(f"Knowledge {knowledge.version}\n\n" + as_text(entries, shared_sentences(knowledge)))
 
 
 @app.command()

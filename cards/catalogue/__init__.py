@@ -178,7 +178,14 @@ def as_json(entries: Sequence[RuleEntry]) -> list[dict[str, Any]]:
     return [asdict(entry) for entry in entries]
 
 
-def as_text(entries: Sequence[RuleEntry]) -> str:
+def catalogue_document(knowledge: Knowledge, entries: Sequence[RuleEntry]) -> dict[str, Any]:
+    """The whole catalogue as JSON (`/rules.json`, `facial-twitch-cds rules --json`)."""
+    return {"knowledge_version": knowledge.version, "rules": as_json(entries),
+            "shared_wording": {group: [asdict(s) for s in sentences]
+                               for group, sentences in shared_sentences(knowledge).items()}}
+
+
+def as_text(entries: Sequence[RuleEntry], shared: Mapping[str, Sequence[SentenceEntry]]) -> str:
     lines = []
     for entry in entries:
         lines += [f"{entry.rule_id} [{entry.mode}{'' if entry.may_silence else ', cannot be silenced'}] "
@@ -191,9 +198,12 @@ def as_text(entries: Sequence[RuleEntry]) -> str:
         for figure in entry.thresholds:
             changed = f" (site; shipped {figure.shipped:g})" if figure.value != figure.shipped else ""
             lines.append(f"  Threshold {figure.id} = {figure.value:g} {figure.unit}{changed}, may be set "
-                         f"{figure.bounds[0]:g}-{figure.bounds[1]:g}: {figure.source}")
+                         f"{figure.bounds[0]:g}-{figure.bounds[1]:g} ({figure.source})")
         lines.append(f"  Sentences: {', '.join(s.key + (' (site)' if s.site_changed else '') for s in entry.sentences)}")
         if entry.scenarios:
             lines.append(f"  Scenarios: {', '.join(entry.scenarios)}")
         lines.append("")
+    for group, sentences in shared.items():
+        lines.append(f"{group} (sentences several rules use): "
+                     f"{', '.join(s.key + (' (site)' if s.site_changed else '') for s in sentences)}")
     return "\n".join(lines)
