@@ -20,7 +20,7 @@ KIDNEY360_ODS = Citation(
     "Osmotic demyelination and sodium correction, Kidney360 2021 (PMC8786124)",
     "https://pmc.ncbi.nlm.nih.gov/articles/PMC8786124",
 )
-# Read for the calcium severity band (see thresholds.py).
+# Read for the calcium severity band (see cards/knowledge/thresholds.yaml).
 SFE_HYPOCALCAEMIA = Citation(
     "Society for Endocrinology emergency guidance: acute hypocalcaemia in adults (2016)",
     "https://ec.bioscientifica.com/view/journals/ec/5/5/G7.xml",
