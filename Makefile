@@ -41,13 +41,15 @@ fuzz: $(STAMP)
 
 # `make mutate`: mutation testing of cards/ against the clinical lane tests/cards (README, Testing, Mutation
 # testing). Not part of `make test` or CI. Code mutants with mutmut (the `[mutate]` extra), a score per module and
-# the survivors (tools/mutation_report.py), then the value-set mutants (tools/mutate_valuesets.py, `make
-# mutate-data` alone). All of cards/ is hours on two cores: limit it with MODULES="cards/thresholds.py
-# cards/labs.py", and the value sets with VALUESETS="lab-magnesium epilepsy" SAMPLE=3 (SEED=0).
+# the survivors (tools/mutation_report.py), then the knowledge-data mutants (tools/mutate_knowledge.py: value sets,
+# thresholds, override reasons, services, wording; `make mutate-data` alone). All of cards/ is hours on two cores:
+# limit it with MODULES="cards/labs.py cards/order_checks.py", the data with KINDS="thresholds reasons",
+# ONLY="lab-magnesium thresholds" and SAMPLE=3 (SEED=0).
 MUTATE_STAMP := $(VENV)/.installed-mutate
 MUTATE_JOBS  ?= 2
 MODULES      ?=
-VALUESETS    ?=
+KINDS        ?=
+ONLY         ?=
 SAMPLE       ?=
 SEED         ?= 0
 
@@ -58,7 +60,8 @@ mutate-code: $(MUTATE_STAMP)
 	$(BIN)/python tools/mutation_report.py $(MODULES)
 
 mutate-data: $(STAMP)
-	$(BIN)/python tools/mutate_valuesets.py $(VALUESETS) $(if $(SAMPLE),--sample $(SAMPLE) --seed $(SEED))
+	$(BIN)/python tools/mutate_knowledge.py $(if $(KINDS),--kinds $(KINDS)) $(if $(ONLY),--only $(ONLY)) \
+		$(if $(SAMPLE),--sample $(SAMPLE) --seed $(SEED))
 
 $(MUTATE_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
