@@ -84,11 +84,37 @@ def test_analytics_json_reports_the_scenario(store: Store, make_client: MakeClie
         "overridden_by_reason": {"already-addressed": 1, "unspecified": 1},
         "suppressed": 2,
         "silent": 0,
+        "unknown_suggestion": 0,
         "acceptance_rate": 0.5,
+        "by_knowledge_version": [
+            {"knowledge_version": "2025.1", "issued": 1, "accepted": 2, "overridden": 0, "overridden_by_reason": {},
+             "suppressed": 0, "silent": 0, "unknown_suggestion": 0, "acceptance_rate": 1.0},
+            {"knowledge_version": "2025.2", "issued": 2, "accepted": 0, "overridden": 2,
+             "overridden_by_reason": {"already-addressed": 1, "unspecified": 1}, "suppressed": 0, "silent": 0,
+             "unknown_suggestion": 0, "acceptance_rate": 0.0},
+        ],
     }
     assert [s["service_id"] for s in body["by_service"]] == ["order-sign", "patient-view"]
     assert [d["date"] for d in body["by_day"]] == ["2025-03-01", "2025-03-02", "2025-03-03"]
     assert body["total"]["acceptance_rate"] == 0.4
+
+
+def test_analytics_json_judges_each_rule_per_knowledge_version(store: Store, make_client: MakeClient) -> None:
+    scenario = load_scenario(store)
+    body = make_client().get("/analytics", params=SCENARIO_RANGE).json()
+    expected = scenario["expected"]["by_rule_and_version"]
+    for rule in body["by_rule"]:
+        versions = {v.pop("knowledge_version"): v for v in rule["by_knowledge_version"]}
+        assert list(versions) == list(expected[rule["rule_id"]])
+        for version, counts in versions.items():
+            want = expected[rule["rule_id"]][version]
+            assert counts["overridden"] == sum(counts["overridden_by_reason"].values())
+            assert {k: counts[k] for k in want} == {k: round(v, 4) if k == "acceptance_rate" else v
+                                                   for k, v in want.items()}
+    [stress] = [r for r in body["by_rule"] if r["rule_id"] == "stress.referral"]
+    assert (stress["accepted"], stress["unknown_suggestion"]) == (0, 1), "a stray acceptance is not an acceptance"
+    assert [v["knowledge_version"] for v in body["by_knowledge_version"]] == ["2025.1", "2025.2"]
+    assert body["by_knowledge_version"][0]["acceptance_rate"] == 0.6667
 
 
 def test_analytics_json_leaves_out_the_rate_when_nothing_was_answered(store: Store, make_client: MakeClient) -> None:
@@ -147,8 +173,8 @@ def test_the_dashboard_draws_each_chart_as_inline_svg_with_every_rule(store: Sto
     assert response.headers["content-type"].startswith("text/html")
     assert page.startswith("<!DOCTYPE html>")
     assert re.search(r"<title>[^<]+</title>", page)
-    assert page.count("<svg") == 2
-    assert 'id="rule-chart"' in page and 'id="daily-chart"' in page
+    assert page.count("<svg") == 3
+    assert 'id="rule-chart"' in page and 'id="daily-chart"' in page and 'id="version-chart"' in page
     for rule_id in ("electrolyte.magnesium.low", "stress.referral"):
         assert rule_id in page
     assert "2025-03-02" in page
@@ -181,9 +207,9 @@ def test_the_dashboard_escapes_what_it_shows(store: Store, make_client: MakeClie
     assert "&quot;&gt;&lt;b&gt;" in page
 
 
-def test_an_empty_range_still_draws_both_charts(make_client: MakeClient) -> None:
+def test_an_empty_range_still_draws_every_chart(make_client: MakeClient) -> None:
     page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3
     assert "No cards in this range." in page
 
 
