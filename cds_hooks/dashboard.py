@@ -27,6 +27,7 @@ JUDGED: tuple[tuple[str, str], ...] = SERIES[:3]
 CHART_WIDTH = 760
 LABEL_WIDTH = 250
 LABEL_CHARS = 36
+HEADING_CHARS = 110  # a rule's line across a whole chart
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
@@ -184,19 +185,24 @@ def _version_bars(by_rule_and_version: Mapping[str, Mapping[str, Counts]], title
     y = top
     for rule_id, versions in by_rule_and_version.items():
         rule = _titled(rule_id, titles)
-        parts.append(f'<text x="8" y="{y + row - 4}"><title>{escape(rule)}</title>{escape(_shorten(rule))}</text>')
+        parts.append(f'<text x="8" y="{y + row - 4}"><title>{escape(rule)}</title>'
+                     f"{escape(_shorten(rule, HEADING_CHARS))}</text>")
         y += row
         for version, counts in versions.items():
-            answered = counts.accepted + counts.overridden
-            width = plot * (counts.acceptance_rate or 0)
-            summary = f"{_rate(counts)} of {answered} answered" if answered else "no feedback"
             parts.append(
                 f'<text x="{LABEL_WIDTH - 8}" y="{y + row - 4}" text-anchor="end">'
                 f"<title>{escape(version)}</title>{escape(_shorten(version))}</text>"
-                f'<rect class="s-accepted" x="{LABEL_WIDTH}" y="{y + 2}" width="{width:.1f}" height="{row - 4}">'
-                f"<title>{escape(rule_id)} {escape(version)}: accepted {counts.accepted} of {answered}</title></rect>"
-                f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + row - 4}">{escape(summary)}</text>'
             )
+            answered = counts.accepted + counts.overridden
+            width = plot * (counts.acceptance_rate or 0)
+            if answered:
+                parts.append(
+                    f'<rect class="s-accepted" x="{LABEL_WIDTH}" y="{y + 2}" width="{width:.1f}" height="{row - 4}">'
+                    f"<title>{escape(rule_id)} {escape(version)}: accepted {counts.accepted} of {answered}</title>"
+                    "</rect>"
+                )
+            summary = f"{_rate(counts)} of {answered} answered" if answered else "no feedback"
+            parts.append(f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + row - 4}">{escape(summary)}</text>')
             y += row
     parts.append("</svg>")
     return "".join(parts)
@@ -307,5 +313,5 @@ def _reasons(counts: Counts) -> str:
     return "<br>".join(f"{escape(reason)}&nbsp;{n}" for reason, n in sorted(counts.overridden_by_reason.items()))
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
