@@ -31,13 +31,16 @@ HEADING_CHARS = 110  # a rule's line across a whole chart
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
-main { max-width: 820px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+main { max-width: 960px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 form { display: flex; gap: .75rem; flex-wrap: wrap; align-items: end; margin: 1rem 0; }
 label { display: flex; flex-direction: column; font-size: .85rem; }
-table { border-collapse: collapse; width: 100%; background: #fff; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: .9rem; }
+th { font-size: .8rem; }
+.table-scroll { overflow-x: auto; margin-top: .75rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: right; }
-th.name, td.name { text-align: left; font-family: ui-monospace, monospace; }
+th.name, td.name { text-align: left; font-family: ui-monospace, monospace; overflow-wrap: anywhere;
+  min-width: 9rem; }
 td.reasons { text-align: left; font-size: .85rem; white-space: nowrap; }
 .totals { display: flex; gap: 1.5rem; flex-wrap: wrap; padding: 0; list-style: none; }
 .totals strong { display: block; font-size: 1.4rem; }
@@ -152,7 +155,7 @@ def _table(
     body = "".join(_table_row(key, counts, series) for key, counts in rows.items())
     if not body:
         body = f'<tr><td colspan="{len(names) + len(series) + 3}">No cards in this range.</td></tr>'
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="table-scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _table_row(key: tuple[str, ...], counts: Counts, series: Sequence[tuple[str, str]]) -> str:
