@@ -39,7 +39,7 @@ def admin_router(store_provider: Callable[[], Store], settings: Settings,
     """`GET /analytics` and `GET /dashboard`; the store is looked up per request (it exists once the app started)."""
     router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_guard(settings))])
 
-    @router.get("/analytics", summary="Card outcomes per rule, service and day (JSON)")
+    @router.get("/analytics", summary="Card outcomes per rule (and knowledge version), service and day (JSON)")
     def analytics(start: date | None = None, end: date | None = None, service: str | None = None) -> dict[str, Any]:
         return _analytics_json(_load(store_provider(), start, end, service))
 

@@ -1,8 +1,8 @@
 """The analytics dashboard as one self-contained HTML page, charts drawn server-side as inline SVG.
 
 No scripts, no libraries, no external assets: the page works offline, under a strict Content-Security-Policy, and
-in any browser. Tooltips are SVG `<title>` elements. Only rule ids and titles, service ids, knowledge versions, dates and counts
-appear here: never a patient, a clinician or a clinician's comment. Every piece of text is escaped.
+in any browser. Tooltips are SVG `<title>` elements. Only rule ids and titles, service ids, knowledge versions,
+dates and counts appear here: never a patient, a clinician or a clinician's comment. Every piece of text is escaped.
 """
 
 from __future__ import annotations

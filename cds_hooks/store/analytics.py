@@ -23,7 +23,6 @@ from .schema import feedback, issued_cards, suppressed_events
 UNSPECIFIED_REASON = "unspecified"
 """The reason bucket of overrides that came without a reason code."""
 
-K = TypeVar("K")
 V = TypeVar("V")
 
 
@@ -128,7 +127,7 @@ def query_analytics(connection: Connection, start: date, end: date, service_id: 
     )
 
 
-def _add(totals: dict[K, Counts], key: K, counts: Counts) -> None:
+def _add(totals: dict[str, Counts], key: str, counts: Counts) -> None:
     totals[key] = totals.get(key, Counts()) + counts
 
 
@@ -168,8 +167,8 @@ def _feedback(connection: Connection, start: date, end: date,
               service_id: str | None) -> tuple[list[_Tally], Counter[str]]:
     """Feedback on cards we issued, and how often each suggestion was accepted (by its stable key).
 
-    Read row by row because whether an acceptance names only the card's own suggestions is a comparison of two
-    JSON lists, which SQLite and PostgreSQL cannot group by alike. Cards issued before suggestion keys were
+    Counted here rather than grouped in SQL because whether feedback names only the card's own suggestions
+    compares two JSON lists, which SQLite and PostgreSQL cannot do alike. Cards issued before suggestion keys were
     recorded count their acceptances under no key.
     """
     day = _day(feedback.c.outcome_timestamp)
@@ -188,7 +187,7 @@ def _feedback(connection: Connection, start: date, end: date,
         .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
         .where(feedback.c.card_known.is_(True), _in_range(feedback.c.outcome_timestamp, start, end))
     )
-    tallies: dict[tuple[str, str, date, str], Counts] = {}
+    tallies: Counter[tuple[str, str, date, str, str, str | None, bool]] = Counter()
     accepted_by_suggestion: Counter[str] = Counter()
     for rule, service, on, knowledge, outcome, code, chosen, uuids, keys in connection.execute(
         _for_service(query, issued_cards.c.service_id, service_id)
@@ -198,19 +197,20 @@ def _feedback(connection: Connection, start: date, end: date,
         if own_suggestions and outcome == "accepted":
             key_of = dict(zip(uuids or (), keys or (), strict=False))
             accepted_by_suggestion.update(key_of[uuid] for uuid in chosen if uuid in key_of)
-        _add(tallies, (rule, service, on, knowledge), _feedback_counts(outcome, code, own_suggestions))
+        tallies[rule, service, on, knowledge, outcome, code, own_suggestions] += 1
     return [
-        _Tally(rule, service, on, counts, knowledge) for (rule, service, on, knowledge), counts in tallies.items()
+        _Tally(rule, service, on, _feedback_counts(outcome, code, own_suggestions, n), knowledge)
+        for (rule, service, on, knowledge, outcome, code, own_suggestions), n in tallies.items()
     ], accepted_by_suggestion
 
 
-def _feedback_counts(outcome: str, code: str | None, own_suggestions: bool) -> Counts:
-    """One item of feedback; one naming a suggestion its card never had snoozed nothing, so it judges nothing."""
+def _feedback_counts(outcome: str, code: str | None, own_suggestions: bool, n: int) -> Counts:
+    """`n` alike items of feedback; naming a suggestion its card never had, they snoozed nothing and judge nothing."""
     if not own_suggestions:
-        return Counts(unknown_suggestion=1)
+        return Counts(unknown_suggestion=n)
     if outcome == "accepted":
-        return Counts(accepted=1)
-    return Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: 1}))
+        return Counts(accepted=n)
+    return Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: n}))
 
 
 def _suppressed(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
