@@ -39,7 +39,7 @@ def admin_router(store_provider: Callable[[], Store], settings: Settings,
     """`GET /analytics` and `GET /dashboard`; the store is looked up per request (it exists once the app started)."""
     router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_guard(settings))])
 
-    @router.get("/analytics", summary="Card outcomes per rule, service and day (JSON)")
+    @router.get("/analytics", summary="Card outcomes per rule (and knowledge version), service and day (JSON)")
     def analytics(start: date | None = None, end: date | None = None, service: str | None = None) -> dict[str, Any]:
         return _analytics_json(_load(store_provider(), start, end, service))
 
@@ -86,14 +86,21 @@ def _analytics_json(analytics: Analytics) -> dict[str, Any]:
     if analytics.service_id is not None:
         body["service"] = analytics.service_id
     body["total"] = _counts_json(analytics.total)
-    body["by_rule"] = [{"rule_id": rule, **_counts_json(c)} for rule, c in analytics.by_rule.items()]
+    body["by_rule"] = [
+        {"rule_id": rule, **_counts_json(c),
+         "by_knowledge_version": _by_version_json(analytics.by_rule_and_version.get(rule, {}))}
+        for rule, c in analytics.by_rule.items()
+    ]
     body["by_service"] = [{"service_id": service, **_counts_json(c)} for service, c in analytics.by_service.items()]
     body["by_day"] = [{"date": day.isoformat(), **_counts_json(c)} for day, c in analytics.by_day.items()]
-    body["by_knowledge_version"] = [{"knowledge_version": version, **_counts_json(c)}
-                                    for version, c in analytics.by_knowledge_version.items()]
+    body["by_knowledge_version"] = _by_version_json(analytics.by_knowledge_version)
     body["accepted_by_suggestion"] = [{"suggestion": key, "accepted": n}
                                       for key, n in analytics.accepted_by_suggestion.items()]
     return body
+
+
+def _by_version_json(by_version: Mapping[str, Counts]) -> list[dict[str, Any]]:
+    return [{"knowledge_version": version, **_counts_json(c)} for version, c in by_version.items()]
 
 
 def _counts_json(counts: Counts) -> dict[str, Any]:
@@ -105,6 +112,7 @@ def _counts_json(counts: Counts) -> dict[str, Any]:
         "overridden_by_reason": dict(sorted(counts.overridden_by_reason.items())),
         "suppressed": counts.suppressed,
         "silent": counts.silent,
+        "unknown_suggestion": counts.unknown_suggestion,
     }
     if counts.acceptance_rate is not None:
         body["acceptance_rate"] = round(counts.acceptance_rate, 4)

@@ -1,8 +1,8 @@
 """The analytics dashboard as one self-contained HTML page, charts drawn server-side as inline SVG.
 
 No scripts, no libraries, no external assets: the page works offline, under a strict Content-Security-Policy, and
-in any browser. Tooltips are SVG `<title>` elements. Only rule ids, service ids, dates and counts appear here: never
-a patient, a clinician or a clinician's comment. Every piece of text is escaped.
+in any browser. Tooltips are SVG `<title>` elements. Only rule ids and titles, service ids, knowledge versions,
+dates and counts appear here: never a patient, a clinician or a clinician's comment. Every piece of text is escaped.
 """
 
 from __future__ import annotations
@@ -22,19 +22,25 @@ SERIES: tuple[tuple[str, str], ...] = (
     ("suppressed", "Suppressed"),
     ("silent", "Silent (would have fired)"),
 )
+JUDGED: tuple[tuple[str, str], ...] = SERIES[:3]
+"""The series a knowledge version can be judged by: suppressions and silent cards carry no version."""
 CHART_WIDTH = 760
 LABEL_WIDTH = 250
 LABEL_CHARS = 36
+HEADING_CHARS = 110  # a rule's line across a whole chart
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
-main { max-width: 820px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+main { max-width: 960px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 form { display: flex; gap: .75rem; flex-wrap: wrap; align-items: end; margin: 1rem 0; }
 label { display: flex; flex-direction: column; font-size: .85rem; }
-table { border-collapse: collapse; width: 100%; background: #fff; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: .9rem; }
+th { font-size: .8rem; }
+.table-scroll { overflow-x: auto; margin-top: .75rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; font-family: ui-monospace, monospace; }
+th.name, td.name { text-align: left; font-family: ui-monospace, monospace; overflow-wrap: anywhere;
+  min-width: 9rem; }
 td.reasons { text-align: left; font-size: .85rem; white-space: nowrap; }
 .totals { display: flex; gap: 1.5rem; flex-wrap: wrap; padding: 0; list-style: none; }
 .totals strong { display: block; font-size: 1.4rem; }
@@ -81,9 +87,22 @@ def render_dashboard(analytics: Analytics, titles: Mapping[str, str] | None = No
             "<h2>Per day</h2>",
             _daily_lines(analytics.by_day),
             "<h2>Rules</h2>",
-            _table("Rule", {_titled(rule, titles): counts for rule, counts in analytics.by_rule.items()}),
+            _table(("Rule",), {(_titled(rule, titles),): counts for rule, counts in analytics.by_rule.items()}),
+            "<h2>Acceptance by knowledge version</h2>",
+            "<p>Accepted out of answered (accepted or overridden) cards of each rule, per release of the content "
+            "the card was issued under.</p>",
+            _version_bars(analytics.by_rule_and_version, titles),
+            _table(
+                ("Rule", "Knowledge version"),
+                {
+                    (_titled(rule, titles), version): counts
+                    for rule, versions in analytics.by_rule_and_version.items()
+                    for version, counts in versions.items()
+                },
+                JUDGED,
+            ),
             "<h2>Services</h2>",
-            _table("Service", analytics.by_service),
+            _table(("Service",), {(service,): counts for service, counts in analytics.by_service.items()}),
             "</main>",
             "</body>",
             "</html>",
@@ -124,23 +143,72 @@ def _legend() -> str:
     return f'<ul class="legend" aria-label="Legend">{entries}</ul>'
 
 
-def _table(heading: str, rows: Mapping[str, Counts]) -> str:
-    headings = (heading, *(label for _, label in SERIES), "Override reasons", "Acceptance rate")
-    head = "".join(f"<th>{escape(h)}</th>" for h in headings)
-    body = "".join(_table_row(name, counts) for name, counts in rows.items())
+def _table(
+    names: Sequence[str], rows: Mapping[tuple[str, ...], Counts], series: Sequence[tuple[str, str]] = SERIES
+) -> str:
+    """One row per key: its name cells (`names` heads them), then `series`, override reasons, feedback naming an
+    unknown suggestion and the acceptance rate."""
+    head = "".join(f'<th class="name">{escape(name)}</th>' for name in names) + "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (*(label for _, label in series), "Override reasons", "Unknown suggestion", "Acceptance rate")
+    )
+    body = "".join(_table_row(key, counts, series) for key, counts in rows.items())
     if not body:
-        body = f'<tr><td colspan="{len(headings)}">No cards in this range.</td></tr>'
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        body = f'<tr><td colspan="{len(names) + len(series) + 3}">No cards in this range.</td></tr>'
+    return f'<div class="table-scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def _table_row(name: str, counts: Counts) -> str:
+def _table_row(key: tuple[str, ...], counts: Counts, series: Sequence[tuple[str, str]]) -> str:
     cells = [
-        f"<td>{escape(name)}</td>",
-        *(f"<td>{_value(counts, key)}</td>" for key, _ in SERIES),
+        *(f'<td class="name">{escape(name)}</td>' for name in key),
+        *(f"<td>{_value(counts, k)}</td>" for k, _ in series),
         f'<td class="reasons">{_reasons(counts)}</td>',
+        f"<td>{counts.unknown_suggestion}</td>",
         f"<td>{escape(_rate(counts))}</td>",
     ]
     return f"<tr>{''.join(cells)}</tr>"
+
+
+def _version_bars(by_rule_and_version: Mapping[str, Mapping[str, Counts]], titles: Mapping[str, str] | None) -> str:
+    """Acceptance rate as bars on a 0–100% axis: a heading line per rule, then one bar per knowledge version, so a
+    committee sees at a glance whether a content change moved acceptance."""
+    row, top = 16, 28
+    lines = sum(1 + len(versions) for versions in by_rule_and_version.values())
+    height = top + max(lines, 1) * row + 8
+    plot = CHART_WIDTH - LABEL_WIDTH - 120
+    parts = [_svg_open("version-chart", "Acceptance rate per rule and knowledge version", height)]
+    for percent in range(0, 101, 25):
+        x = LABEL_WIDTH + plot * percent / 100
+        parts.append(f'<line class="grid" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 8}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle">{percent}%</text>')
+    if not by_rule_and_version:
+        parts.append(
+            f'<text x="{CHART_WIDTH / 2:.0f}" y="{top + 18}" text-anchor="middle">No cards in this range.</text>'
+        )
+    y = top
+    for rule_id, versions in by_rule_and_version.items():
+        rule = _titled(rule_id, titles)
+        parts.append(f'<text x="8" y="{y + row - 4}"><title>{escape(rule)}</title>'
+                     f"{escape(_shorten(rule, HEADING_CHARS))}</text>")
+        y += row
+        for version, counts in versions.items():
+            parts.append(
+                f'<text x="{LABEL_WIDTH - 8}" y="{y + row - 4}" text-anchor="end">'
+                f"<title>{escape(version)}</title>{escape(_shorten(version))}</text>"
+            )
+            answered = counts.accepted + counts.overridden
+            width = plot * (counts.acceptance_rate or 0)
+            if answered:
+                parts.append(
+                    f'<rect class="s-accepted" x="{LABEL_WIDTH}" y="{y + 2}" width="{width:.1f}" height="{row - 4}">'
+                    f"<title>{escape(rule_id)} {escape(version)}: accepted {counts.accepted} of {answered}</title>"
+                    "</rect>"
+                )
+            summary = f"{_rate(counts)} of {answered} answered" if answered else "no feedback"
+            parts.append(f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + row - 4}">{escape(summary)}</text>')
+            y += row
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _rule_bars(by_rule: Mapping[str, Counts]) -> str:
@@ -248,5 +316,5 @@ def _reasons(counts: Counts) -> str:
     return "<br>".join(f"{escape(reason)}&nbsp;{n}" for reason, n in sorted(counts.overridden_by_reason.items()))
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

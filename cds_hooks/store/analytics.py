@@ -2,7 +2,9 @@
 
 Each event counts on its own day (UTC): a card on the day it was issued, feedback on its `outcomeTimestamp`, a
 suppression on the day it held a card back. Feedback on cards we never issued is not counted (it had no effect).
-Nothing here identifies a patient or a clinician: only rule ids, service ids, dates and counts.
+Feedback naming a suggestion its card never had (answered `unknown-suggestion`) snoozed nothing either: it counts
+as neither accepted nor overridden, only under `unknown_suggestion`, so an EHR that mixes up cards shows up without
+inflating acceptance. Nothing here identifies a patient or a clinician: only rule ids, service ids, dates and counts.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Date, Select, and_, func, select
 
@@ -19,6 +22,8 @@ from .schema import feedback, issued_cards, suppressed_events
 
 UNSPECIFIED_REASON = "unspecified"
 """The reason bucket of overrides that came without a reason code."""
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Counts:
     overridden_by_reason: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     suppressed: int = 0
     silent: int = 0  # "would have fired": cards of rules in silent mode
+    unknown_suggestion: int = 0  # feedback naming a suggestion its card never had: neither accepted nor overridden
 
     @property
     def overridden(self) -> int:
@@ -48,6 +54,7 @@ class Counts:
             ),
             suppressed=self.suppressed + other.suppressed,
             silent=self.silent + other.silent,
+            unknown_suggestion=self.unknown_suggestion + other.unknown_suggestion,
         )
 
 
@@ -69,6 +76,8 @@ class Analytics:
     by_knowledge_version: Mapping[str, Counts] = field(default_factory=lambda: MappingProxyType({}))
     # accepted suggestions by their stable key ("magnesium-supplement", "<rule>.remove-draft"), sorted by key
     accepted_by_suggestion: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # rule id -> knowledge version -> counts, both sorted: how one rule fared under each release of the content
+    by_rule_and_version: Mapping[str, Mapping[str, Counts]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,10 @@ class _Tally:
 def query_analytics(connection: Connection, start: date, end: date, service_id: str | None) -> Analytics:
     if start > end:
         raise ValueError("analytics range: start is after end")
+    answered, accepted_by_suggestion = _feedback(connection, start, end, service_id)
     tallies = [
         *_issued(connection, start, end, service_id),
-        *_feedback(connection, start, end, service_id),
+        *answered,
         *_suppressed(connection, start, end, service_id),
     ]
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
@@ -95,23 +105,34 @@ def query_analytics(connection: Connection, start: date, end: date, service_id: 
     by_rule: dict[str, Counts] = {}
     by_service: dict[str, Counts] = {}
     by_version: dict[str, Counts] = {}
+    by_rule_and_version: dict[str, dict[str, Counts]] = {}
     for tally in tallies:
         by_day[tally.day] += tally.counts
-        by_rule[tally.rule_id] = by_rule.get(tally.rule_id, Counts()) + tally.counts
-        by_service[tally.service_id] = by_service.get(tally.service_id, Counts()) + tally.counts
+        _add(by_rule, tally.rule_id, tally.counts)
+        _add(by_service, tally.service_id, tally.counts)
         if tally.knowledge_version is not None:
-            by_version[tally.knowledge_version] = by_version.get(tally.knowledge_version, Counts()) + tally.counts
+            _add(by_version, tally.knowledge_version, tally.counts)
+            _add(by_rule_and_version.setdefault(tally.rule_id, {}), tally.knowledge_version, tally.counts)
     return Analytics(
         start=start,
         end=end,
         service_id=service_id,
         total=sum(by_day.values(), Counts()),
-        by_rule=MappingProxyType(dict(sorted(by_rule.items()))),
-        by_service=MappingProxyType(dict(sorted(by_service.items()))),
+        by_rule=_sorted(by_rule),
+        by_service=_sorted(by_service),
         by_day=MappingProxyType(by_day),
-        by_knowledge_version=MappingProxyType(dict(sorted(by_version.items()))),
-        accepted_by_suggestion=MappingProxyType(_accepted_suggestions(connection, start, end, service_id)),
+        by_knowledge_version=_sorted(by_version),
+        accepted_by_suggestion=_sorted(accepted_by_suggestion),
+        by_rule_and_version=_sorted({rule: _sorted(versions) for rule, versions in by_rule_and_version.items()}),
     )
+
+
+def _add(totals: dict[str, Counts], key: str, counts: Counts) -> None:
+    totals[key] = totals.get(key, Counts()) + counts
+
+
+def _sorted(mapping: Mapping[str, V]) -> Mapping[str, V]:
+    return MappingProxyType(dict(sorted(mapping.items())))
 
 
 def _in_range(column: ColumnElement[datetime], start: date, end: date) -> ColumnElement[bool]:
@@ -130,7 +151,6 @@ def _for_service(query: Select, service_column: ColumnElement[str], service_id: 
     return query.where(service_column == service_id) if service_id is not None else query
 
 
-
 def _issued(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
     day = _day(issued_cards.c.issued_at)
     version = issued_cards.c.knowledge_version
@@ -143,7 +163,14 @@ def _issued(connection: Connection, start: date, end: date, service_id: str | No
     return [_Tally(rule, service, on, Counts(issued=n), knowledge) for rule, service, on, knowledge, n in rows]
 
 
-def _feedback(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
+def _feedback(connection: Connection, start: date, end: date,
+              service_id: str | None) -> tuple[list[_Tally], Counter[str]]:
+    """Feedback on cards we issued, and how often each suggestion was accepted (by its stable key).
+
+    Counted here rather than grouped in SQL because whether feedback names only the card's own suggestions
+    compares two JSON lists, which SQLite and PostgreSQL cannot do alike. Cards issued before suggestion keys were
+    recorded count their acceptances under no key.
+    """
     day = _day(feedback.c.outcome_timestamp)
     query = (
         select(
@@ -153,26 +180,37 @@ def _feedback(connection: Connection, start: date, end: date, service_id: str | 
             issued_cards.c.knowledge_version,
             feedback.c.outcome,
             feedback.c.override_code,
-            func.count(),
+            feedback.c.accepted_suggestions,
+            issued_cards.c.suggestion_uuids,
+            issued_cards.c.suggestion_keys,
         )
         .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
         .where(feedback.c.card_known.is_(True), _in_range(feedback.c.outcome_timestamp, start, end))
-        .group_by(issued_cards.c.rule_id, issued_cards.c.service_id, day, issued_cards.c.knowledge_version,
-                  feedback.c.outcome, feedback.c.override_code)
     )
-    rows = connection.execute(_for_service(query, issued_cards.c.service_id, service_id))
+    tallies: Counter[tuple[str, str, date, str, str, str | None, bool]] = Counter()
+    accepted_by_suggestion: Counter[str] = Counter()
+    for rule, service, on, knowledge, outcome, code, chosen, uuids, keys in connection.execute(
+        _for_service(query, issued_cards.c.service_id, service_id)
+    ):
+        # The same test by which `Store.save_feedback` answers `unknown-suggestion`.
+        own_suggestions = set(chosen or ()) <= set(uuids or ())
+        if own_suggestions and outcome == "accepted":
+            key_of = dict(zip(uuids or (), keys or (), strict=False))
+            accepted_by_suggestion.update(key_of[uuid] for uuid in chosen if uuid in key_of)
+        tallies[rule, service, on, knowledge, outcome, code, own_suggestions] += 1
     return [
-        _Tally(
-            rule,
-            service,
-            on,
-            Counts(accepted=n)
-            if outcome == "accepted"
-            else Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: n})),
-            knowledge,
-        )
-        for rule, service, on, knowledge, outcome, code, n in rows
-    ]
+        _Tally(rule, service, on, _feedback_counts(outcome, code, own_suggestions, n), knowledge)
+        for (rule, service, on, knowledge, outcome, code, own_suggestions), n in tallies.items()
+    ], accepted_by_suggestion
+
+
+def _feedback_counts(outcome: str, code: str | None, own_suggestions: bool, n: int) -> Counts:
+    """`n` alike items of feedback; naming a suggestion its card never had, they snoozed nothing and judge nothing."""
+    if not own_suggestions:
+        return Counts(unknown_suggestion=n)
+    if outcome == "accepted":
+        return Counts(accepted=n)
+    return Counts(overridden_by_reason=MappingProxyType({code or UNSPECIFIED_REASON: n}))
 
 
 def _suppressed(connection: Connection, start: date, end: date, service_id: str | None) -> list[_Tally]:
@@ -187,19 +225,3 @@ def _suppressed(connection: Connection, start: date, end: date, service_id: str 
     rows = connection.execute(_for_service(query, suppressed_events.c.service_id, service_id))
     return [_Tally(rule, service, on, Counts(silent=n) if was_silent else Counts(suppressed=n))
             for rule, service, on, was_silent, n in rows]
-
-
-def _accepted_suggestions(connection: Connection, start: date, end: date, service_id: str | None) -> dict[str, int]:
-    """How often each suggestion was accepted, by key: the accepted uuids matched to the issued card's suggestions
-    (cards issued before the keys were recorded, and uuids the card never had, count under no key)."""
-    query = (
-        select(feedback.c.accepted_suggestions, issued_cards.c.suggestion_uuids, issued_cards.c.suggestion_keys)
-        .select_from(feedback.join(issued_cards, issued_cards.c.uuid == feedback.c.card_uuid))
-        .where(feedback.c.card_known.is_(True), feedback.c.outcome == "accepted",
-               _in_range(feedback.c.outcome_timestamp, start, end))
-    )
-    accepted: Counter[str] = Counter()
-    for chosen, uuids, keys in connection.execute(_for_service(query, issued_cards.c.service_id, service_id)):
-        key_of = dict(zip(uuids or (), keys or (), strict=False))
-        accepted.update(key_of[uuid] for uuid in chosen or () if uuid in key_of)
-    return dict(sorted(accepted.items()))

@@ -190,6 +190,14 @@ def test_an_acceptance_naming_a_suggestion_the_card_never_had_snoozes_nothing(cl
     }
     assert send_feedback(client, item) == "unknown-suggestion"
     assert MAGNESIUM_RULE in cards_by_rule(client, "patient-s")
+    analytics = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-11-30"}).json()
+    [rule] = [r for r in analytics["by_rule"] if r["rule_id"] == MAGNESIUM_RULE]
+    assert (rule["accepted"], rule["overridden"], rule["unknown_suggestion"]) == (0, 0, 1)
+    assert "acceptance_rate" not in rule, "a stray acceptance judges nothing"
+    [version] = rule["by_knowledge_version"]
+    assert version["knowledge_version"] in card["source"]["topic"]["display"]
+    assert (version["accepted"], version["unknown_suggestion"]) == (0, 1)
+    assert analytics["accepted_by_suggestion"] == []
 
 
 def test_feedback_for_a_card_never_issued_is_answered_unknown(client: TestClient) -> None:

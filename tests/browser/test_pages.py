@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -100,6 +101,19 @@ def test_dashboard_renders_charts_of_real_traffic(
     text = page.inner_text("body")
     for rule in issued:
         assert rule in text
+
+    # Each rule's acceptance under the knowledge version its cards carried (on their source topic).
+    [version] = {re.search(r"\(knowledge ([^)]+)\)$", c["source"]["topic"]["display"]).group(1)
+                 for c in issued.values()}
+    assert page.locator("#version-chart").is_visible()
+    assert page.locator("#version-chart text", has_text=version).count() >= len(issued)
+    table = page.locator("h2:has-text('Acceptance by knowledge version') ~ div table").first
+    rows = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    for rule in issued:  # named by title, with the id in brackets
+        assert [cells[1] for cells in rows if cells[0].endswith(f"({rule})")] == [version]
+    [dismissed] = [cells[1:] for cells in rows if cells[0].endswith("(stress.relaxation)")]
+    assert dismissed[0] == version
+    assert dismissed[4].replace("\xa0", " ") == "not-relevant 1" and dismissed[-1] == "0%"
     assert outside_requests == [], "the dashboard must load nothing from outside the service"
 
 

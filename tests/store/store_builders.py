@@ -21,13 +21,14 @@ def issued_card(
     service_id: str = "patient-view",
     indicator: str = "warning",
     issued_at: datetime = T0,
+    knowledge_version: str = "2025.1",
 ) -> IssuedCard:
     return IssuedCard(
         uuid=uuid,
         hook_instance=f"hook-{uuid}",
         service_id=service_id,
         rule_id=rule_id,
-        knowledge_version="2025.1",
+        knowledge_version=knowledge_version,
         indicator=indicator,  # type: ignore[arg-type]
         suggestion_uuids=(f"{uuid}-s1", f"{uuid}-s2"),
         issued_at=issued_at,
@@ -79,14 +80,14 @@ def load_scenario(store: Store) -> dict[str, Any]:
     store.record_issued(
         [
             issued_card(c["uuid"], rule_id=c["rule_id"], service_id=c["service_id"], patient_key=c["patient_key"],
-                        issued_at=datetime.fromisoformat(c["issued_at"]))
+                        issued_at=datetime.fromisoformat(c["issued_at"]), knowledge_version=c["knowledge_version"])
             for c in scenario["issued"]
         ]
     )
     for f in scenario["feedback"]:
         at = datetime.fromisoformat(f["at"])
         if f["outcome"] == "accepted":
-            store.save_feedback(f["service_id"], [accepted(f["card"], at=at)])
+            store.save_feedback(f["service_id"], [accepted(f["card"], *f.get("suggestions", ()), at=at)])
         else:
             store.save_feedback(f["service_id"], [overridden(f["card"], f.get("reason"), at=at)])
     store.record_suppressed(

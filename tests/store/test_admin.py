@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
@@ -14,12 +15,51 @@ from cds_hooks.admin import admin_router
 from cds_hooks.app import answer_errors
 from cds_hooks.settings import Settings
 from cds_hooks.store import Store
-from store_builders import T0, issued_card, load_scenario, overridden
+from store_builders import T0, accepted, issued_card, load_scenario, overridden
 
 TOKEN = "correct-horse-battery-staple"
 SCENARIO_RANGE = {"start": "2025-03-01", "end": "2025-03-03"}
 
 MakeClient = Callable[..., TestClient]
+
+
+class _Tables(HTMLParser):
+    """The dashboard's tables as text cells, keyed by the heading above each (the page's own reading order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._heading = ""
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h2":
+            self._heading, self._in = "", "h2"
+        elif tag == "table":
+            self.tables[self._heading] = []
+        elif tag == "tr" and self._heading in self.tables:
+            self.tables[self._heading].append([])
+        elif tag in ("td", "th"):
+            self._in = "cell"
+            self.tables[self._heading][-1].append("")
+        elif tag == "br" and self._in == "cell":
+            self.tables[self._heading][-1][-1] += "; "
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h2", "td", "th"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "h2":
+            self._heading += data
+        elif self._in == "cell":
+            self.tables[self._heading][-1][-1] += data.replace("\xa0", " ")
+
+
+def tables(page: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(page)
+    return parser.tables
 
 
 @pytest.fixture
@@ -84,11 +124,37 @@ def test_analytics_json_reports_the_scenario(store: Store, make_client: MakeClie
         "overridden_by_reason": {"already-addressed": 1, "unspecified": 1},
         "suppressed": 2,
         "silent": 0,
+        "unknown_suggestion": 0,
         "acceptance_rate": 0.5,
+        "by_knowledge_version": [
+            {"knowledge_version": "2025.1", "issued": 1, "accepted": 2, "overridden": 0, "overridden_by_reason": {},
+             "suppressed": 0, "silent": 0, "unknown_suggestion": 0, "acceptance_rate": 1.0},
+            {"knowledge_version": "2025.2", "issued": 2, "accepted": 0, "overridden": 2,
+             "overridden_by_reason": {"already-addressed": 1, "unspecified": 1}, "suppressed": 0, "silent": 0,
+             "unknown_suggestion": 0, "acceptance_rate": 0.0},
+        ],
     }
     assert [s["service_id"] for s in body["by_service"]] == ["order-sign", "patient-view"]
     assert [d["date"] for d in body["by_day"]] == ["2025-03-01", "2025-03-02", "2025-03-03"]
     assert body["total"]["acceptance_rate"] == 0.4
+
+
+def test_analytics_json_judges_each_rule_per_knowledge_version(store: Store, make_client: MakeClient) -> None:
+    scenario = load_scenario(store)
+    body = make_client().get("/analytics", params=SCENARIO_RANGE).json()
+    expected = scenario["expected"]["by_rule_and_version"]
+    for rule in body["by_rule"]:
+        versions = {v.pop("knowledge_version"): v for v in rule["by_knowledge_version"]}
+        assert list(versions) == list(expected[rule["rule_id"]])
+        for version, counts in versions.items():
+            want = expected[rule["rule_id"]][version]
+            assert counts["overridden"] == sum(counts["overridden_by_reason"].values())
+            assert {k: counts[k] for k in want} == {k: round(v, 4) if k == "acceptance_rate" else v
+                                                   for k, v in want.items()}
+    [stress] = [r for r in body["by_rule"] if r["rule_id"] == "stress.referral"]
+    assert (stress["accepted"], stress["unknown_suggestion"]) == (0, 1), "a stray acceptance is not an acceptance"
+    assert [v["knowledge_version"] for v in body["by_knowledge_version"]] == ["2025.1", "2025.2"]
+    assert body["by_knowledge_version"][0]["acceptance_rate"] == 0.6667
 
 
 def test_analytics_json_leaves_out_the_rate_when_nothing_was_answered(store: Store, make_client: MakeClient) -> None:
@@ -147,8 +213,8 @@ def test_the_dashboard_draws_each_chart_as_inline_svg_with_every_rule(store: Sto
     assert response.headers["content-type"].startswith("text/html")
     assert page.startswith("<!DOCTYPE html>")
     assert re.search(r"<title>[^<]+</title>", page)
-    assert page.count("<svg") == 2
-    assert 'id="rule-chart"' in page and 'id="daily-chart"' in page
+    assert page.count("<svg") == 3
+    assert 'id="rule-chart"' in page and 'id="daily-chart"' in page and 'id="version-chart"' in page
     for rule_id in ("electrolyte.magnesium.low", "stress.referral"):
         assert rule_id in page
     assert "2025-03-02" in page
@@ -181,9 +247,9 @@ def test_the_dashboard_escapes_what_it_shows(store: Store, make_client: MakeClie
     assert "&quot;&gt;&lt;b&gt;" in page
 
 
-def test_an_empty_range_still_draws_both_charts(make_client: MakeClient) -> None:
+def test_an_empty_range_still_draws_every_chart(make_client: MakeClient) -> None:
     page = make_client().get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3
     assert "No cards in this range." in page
 
 
@@ -197,3 +263,52 @@ def test_the_dashboard_names_rules_by_title_counts_silent_cards_and_offers_the_s
     assert "Low magnesium &lt;in&gt; twitching (electrolyte.magnesium.low)" in page
     assert "Silent (would have fired)" in page
     assert '<option value="order-sign" selected>' in page and '<option value="patient-view">' in page
+
+
+def test_the_dashboard_shows_per_rule_reasons_suppressions_and_acceptance_by_knowledge_version(
+    store: Store, make_client: MakeClient
+) -> None:
+    load_scenario(store)
+    shown = tables(make_client().get("/dashboard", params=SCENARIO_RANGE).text)
+    assert shown["Rules"] == [
+        ["Rule", "Issued", "Accepted", "Overridden", "Suppressed", "Silent (would have fired)", "Override reasons",
+         "Unknown suggestion", "Acceptance rate"],
+        ["electrolyte.magnesium.low", "3", "2", "2", "2", "0", "already-addressed 1; unspecified 1", "0", "50%"],
+        ["stress.referral", "2", "0", "1", "1", "0", "disagree 1", "1", "0%"],
+    ]
+    assert shown["Acceptance by knowledge version"] == [
+        ["Rule", "Knowledge version", "Issued", "Accepted", "Overridden", "Override reasons", "Unknown suggestion",
+         "Acceptance rate"],
+        ["electrolyte.magnesium.low", "2025.1", "1", "2", "0", "", "0", "100%"],
+        ["electrolyte.magnesium.low", "2025.2", "2", "0", "2", "already-addressed 1; unspecified 1", "0", "0%"],
+        ["stress.referral", "2025.1", "1", "0", "1", "disagree 1", "0", "0%"],
+        ["stress.referral", "2025.2", "1", "0", "0", "", "1", "–"],
+    ]
+
+
+def test_the_version_chart_draws_one_bar_per_answered_version(store: Store, make_client: MakeClient) -> None:
+    load_scenario(store)
+    page = make_client().get("/dashboard", params=SCENARIO_RANGE).text
+    chart = page[page.index('<svg id="version-chart"'):]
+    chart = chart[: chart.index("</svg>")]
+    bars = re.findall(r'<rect class="s-accepted"[^>]*width="([0-9.]+)"[^>]*><title>([^<]*)</title>', chart)
+    assert [title for _, title in bars] == [
+        "electrolyte.magnesium.low 2025.1: accepted 2 of 2",
+        "electrolyte.magnesium.low 2025.2: accepted 0 of 2",
+        "stress.referral 2025.1: accepted 0 of 1",
+    ]
+    assert float(bars[0][0]) > 0 == float(bars[1][0])
+    assert "no feedback" in chart  # stress.referral 2025.2: only a stray acceptance, nothing to judge by
+
+
+def test_the_dashboard_escapes_knowledge_versions_and_titles_in_every_chart_and_table(store: Store) -> None:
+    hostile = '<img src=x onerror="alert(1)">'
+    store.record_issued([issued_card(rule_id="rule.<b>", knowledge_version=hostile)])
+    store.save_feedback("patient-view", [accepted()])
+    app = FastAPI()
+    answer_errors(app)
+    app.include_router(admin_router(lambda: store, Settings(profile="development"), {"rule.<b>": "A & <i>B</i>"}))
+    page = TestClient(app).get("/dashboard", params={"start": "2025-03-01", "end": "2025-03-01"}).text
+    assert "<img" not in page and "<b>" not in page and "<i>" not in page
+    assert page.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") >= 3  # chart label, bar tooltip, table
+    assert "A &amp; &lt;i&gt;B&lt;/i&gt; (rule.&lt;b&gt;)" in page

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
 from cds_hooks.store import Counts, Store
-from store_builders import load_scenario
+from store_builders import T0, accepted, issued_card, load_scenario
 
 
 def as_dict(counts: Counts) -> dict[str, Any]:
@@ -17,6 +18,7 @@ def as_dict(counts: Counts) -> dict[str, Any]:
         "accepted": counts.accepted,
         "overridden_by_reason": dict(counts.overridden_by_reason),
         "suppressed": counts.suppressed,
+        "unknown_suggestion": counts.unknown_suggestion,
     }
     if counts.acceptance_rate is not None:
         result["acceptance_rate"] = counts.acceptance_rate
@@ -33,6 +35,35 @@ def test_counts_per_rule_service_and_day_match_the_scenario(store: Store) -> Non
     assert {day.isoformat(): as_dict(c) for day, c in result.by_day.items()} == expected["by_day"]
 
 
+def test_each_rule_is_judged_per_knowledge_version_of_its_cards(store: Store) -> None:
+    scenario = load_scenario(store)
+    expected = scenario["expected"]
+    result = store.analytics(date.fromisoformat(scenario["start"]), date.fromisoformat(scenario["end"]))
+    assert {v: as_dict(c) for v, c in result.by_knowledge_version.items()} == expected["by_knowledge_version"]
+    assert {
+        rule: {version: as_dict(c) for version, c in versions.items()}
+        for rule, versions in result.by_rule_and_version.items()
+    } == expected["by_rule_and_version"]
+
+
+def test_an_acceptance_naming_a_suggestion_the_card_never_had_is_not_counted_as_accepted(store: Store) -> None:
+    keys = ("magnesium-supplement", "recheck-magnesium")
+    store.record_issued([replace(issued_card("card-1"), suggestion_keys=keys),
+                         replace(issued_card("card-2", knowledge_version="2025.2"), suggestion_keys=keys)])
+    stray = accepted("card-1", "card-1-s1", "card-2-s1")  # one of its own suggestions and one of another card's
+    assert [r.status for r in store.save_feedback("patient-view", [stray])] == ["unknown-suggestion"]
+    assert [r.status for r in store.save_feedback("patient-view", [accepted("card-2")])] == ["stored"]
+    result = store.analytics(T0.date(), T0.date())
+    assert (result.total.accepted, result.total.unknown_suggestion, result.total.acceptance_rate) == (1, 1, 1.0)
+    rule = result.by_rule["electrolyte.magnesium.low"]
+    assert (rule.accepted, rule.overridden, rule.unknown_suggestion) == (1, 0, 1)
+    versions = result.by_rule_and_version["electrolyte.magnesium.low"]
+    assert (versions["2025.1"].accepted, versions["2025.1"].unknown_suggestion) == (0, 1)
+    assert versions["2025.1"].acceptance_rate is None
+    assert (versions["2025.2"].accepted, versions["2025.2"].acceptance_rate) == (1, 1.0)
+    assert dict(result.accepted_by_suggestion) == {"magnesium-supplement": 1}  # card-2's, not the stray one
+
+
 def test_one_service_can_be_looked_at_alone(store: Store) -> None:
     scenario = load_scenario(store)
     expected = scenario["expected_for_order_sign"]
@@ -47,7 +78,7 @@ def test_every_day_of_the_range_is_present_in_order_even_without_events(store: S
     result = store.analytics(date(2025, 1, 30), date(2025, 2, 2))
     assert list(result.by_day) == [date(2025, 1, 30), date(2025, 1, 31), date(2025, 2, 1), date(2025, 2, 2)]
     assert all(c == Counts() for c in result.by_day.values())
-    assert result.by_rule == {} and result.by_service == {}
+    assert result.by_rule == {} and result.by_service == {} and result.by_rule_and_version == {}
 
 
 def test_acceptance_rate_is_absent_without_feedback() -> None:
