@@ -192,3 +192,38 @@ def test_the_rule_catalogue_page_lists_every_rule_offline_and_escaped(client) ->
     assert catalogue["knowledge_version"] == load_knowledge().version
     assert {r["rule_id"] for r in catalogue["rules"]} == {r.rule_id for r in load_knowledge().rules()}
     assert 'href="rules"' in client.get("/dashboard").text
+
+
+def test_a_site_threshold_and_sentence_reach_the_ehr_the_catalogue_and_the_dashboard(tmp_path: Path) -> None:
+    """The knowledge owner's loop, over HTTP: the site file changes what the EHR is sent, discovery and analytics
+    carry a version that says so, and the catalogue shows the figures and sentences that run."""
+    site = tmp_path / "site.yaml"
+    site.write_text("thresholds:\n  magnesium.severe-below: 1.2\n  magnesium.moderate-below: 1.5\n"
+                    "wording:\n  electrolyte.magnesium.low:\n    action: 'replace it; look for the cause'\n")
+    shipped = load_knowledge()
+    with TestClient(create_app(Settings(profile="development", auth="off", data_dir=tmp_path / "shipped"),
+                               today=TODAY)) as client:
+        before = {c["source"]["topic"]["code"]: c for c in
+                  client.post("/cds-services/patient-view", json=patient_view("site-0")).json()["cards"]}
+    settings = Settings(profile="development", auth="off", data_dir=tmp_path / "tuned", site_knowledge=site)
+    with TestClient(create_app(settings, today=TODAY)) as client:
+        discovered = client.get("/cds-services").json()["services"][0]["extension"]["facial-twitch-cds-knowledge"]
+        assert discovered["version"].startswith(shipped.version + ".site-")
+        cards = {c["source"]["topic"]["code"]: c for c in
+                 client.post("/cds-services/patient-view", json=patient_view("site-1")).json()["cards"]}
+        magnesium = cards[MAGNESIUM_RULE]
+        assert magnesium["summary"].endswith(": replace it; look for the cause")
+        assert before[MAGNESIUM_RULE]["summary"].endswith(": replace and find the cause")
+        assert f"(knowledge {discovered['version']})" in magnesium["source"]["topic"]["display"]
+        rules = {r["rule_id"]: r for r in client.get("/rules.json").json()["rules"]}
+        figure = next(t for t in rules[MAGNESIUM_RULE]["thresholds"] if t["id"] == "magnesium.severe-below")
+        assert (figure["value"], figure["shipped"]) == (1.2, 1.0)
+        assert "(below 1.5 mg/dL) or severe (below 1.2 mg/dL)" in rules[MAGNESIUM_RULE]["trigger"]
+        assert "(site; shipped 1)" in client.get("/rules").text
+        client.post("/cds-services/patient-view/feedback", json={"feedback": [override(magnesium, "not-relevant")]})
+        client.app.state.loop.recorder.flush()
+        page = client.get("/dashboard", params={"start": "2026-11-01", "end": "2026-12-31"}).text
+        analytics = client.get("/analytics", params={"start": "2026-11-01", "end": "2026-12-31"}).json()
+    assert discovered["version"] in page
+    [row] = [r for r in analytics["by_knowledge_version"] if r["knowledge_version"] == discovered["version"]]
+    assert row["overridden_by_reason"] == {"not-relevant": 1}

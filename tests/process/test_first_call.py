@@ -189,6 +189,16 @@ def test_evaluate_honours_the_site_file_and_a_bad_one_stops_every_command(tmp_pa
     tuned = cli("evaluate", scenario, "--json", env={**env, "FTCDS_SITE_KNOWLEDGE": str(site)})
     assert tuned.returncode == 0
     assert "electrolyte.magnesium.low" not in tuned.stdout and "electrolyte.potassium.low" in tuned.stdout
+    site.write_text("thresholds:\n  potassium.moderate-below: 3.2\n"
+                    "wording:\n  electrolyte.potassium.low: {action: 'replace it, then find out why'}\n")
+    reworded = cli("evaluate", scenario, "--json", env={**env, "FTCDS_SITE_KNOWLEDGE": str(site)})
+    assert reworded.returncode == 0 and "replace it, then find out why" in reworded.stdout
+    rules = cli("rules", env={**env, "FTCDS_SITE_KNOWLEDGE": str(site)}).stdout
+    assert "Threshold potassium.moderate-below = 3.2 mmol/L (site; shipped 3)" in rules and "action (site)" in rules
+    site.write_text("thresholds:\n  potassium.moderate-below: 2\n")
+    outside = cli("evaluate", scenario, env={**env, "FTCDS_SITE_KNOWLEDGE": str(site)})
+    assert outside.returncode == 2 and "thresholds.potassium.moderate-below: 2 mmol/L is outside the safe bounds " \
+                                      "2.8-3.2 mmol/L" in outside.stderr
     site.write_text("rules:\n  redflag.urgent-review: {mode: off}\n")
     for command in (("evaluate", scenario), ("serve",)):
         refused = cli(*command, env={**env, "FTCDS_SITE_KNOWLEDGE": str(site), "FTCDS_PROFILE": "development"})
