@@ -181,8 +181,9 @@ def _current_pregnancy(fact: CodedFact, today: date, window_days: int) -> bool:
 def pregnancy_evidence(conditions: Sequence[CodedFact], tests: Iterable[Mapping[str, Any]], reader: ResourceReader,
                        terminology: Terminology, today: date, thresholds: Thresholds) -> tuple[BasisRow, ...]:
     """Basis rows showing a current pregnancy; empty when there is none."""
+    window = thresholds.whole(Limit.PREGNANCY_CONDITION_WINDOW_DAYS)
     rows = [fact.basis_row(f"current pregnancy ({fact.status})") for fact in conditions
-            if Concept.PREGNANCY in fact.concepts and _current_pregnancy(fact, today, thresholds.whole(Limit.PREGNANCY_CONDITION_WINDOW_DAYS))]
+            if Concept.PREGNANCY in fact.concepts and _current_pregnancy(fact, today, window)]
     since = today - timedelta(days=thresholds.whole(Limit.PREGNANCY_TEST_WINDOW_DAYS))
     for observation, when in newest_first(tests, reader, since=since, until=today):
         if result_answer(observation, terminology):

@@ -188,10 +188,6 @@ class Parameter:
     rules: tuple[str, ...]
     shipped: float
 
-    @property
-    def overridden(self) -> bool:
-        return self.value != self.shipped
-
     def checked(self, where: str) -> Parameter:
         """This parameter, or `ThresholdsError` when its value is outside its bounds or not a whole number of days
         or years."""

@@ -131,7 +131,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(settings.effective_database_url, policy=suppression_policy(settings, knowledge.override_reasons), clock=clock or utc_now)
+        policy = suppression_policy(settings, knowledge.override_reasons)
+        store = Store.open(settings.effective_database_url, policy=policy, clock=clock or utc_now)
         await run_in_threadpool(store.upgrade)
         loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version)
         async with httpx.AsyncClient(follow_redirects=False) as http:

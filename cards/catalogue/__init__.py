@@ -199,7 +199,8 @@ def as_text(entries: Sequence[RuleEntry], shared: Mapping[str, Sequence[Sentence
             changed = f" (site; shipped {figure.shipped:g})" if figure.value != figure.shipped else ""
             lines.append(f"  Threshold {figure.id} = {figure.value:g} {figure.unit}{changed}, may be set "
                          f"{figure.bounds[0]:g}-{figure.bounds[1]:g} ({figure.source})")
-        lines.append(f"  Sentences: {', '.join(s.key + (' (site)' if s.site_changed else '') for s in entry.sentences)}")
+        sentences = ", ".join(s.key + (" (site)" if s.site_changed else "") for s in entry.sentences)
+        lines.append(f"  Sentences: {sentences}")
         if entry.scenarios:
             lines.append(f"  Scenarios: {', '.join(entry.scenarios)}")
         lines.append("")

@@ -11,7 +11,7 @@ from builders import TODAY, chart, condition, finding, icd, lab, twitching
 from cards.chart_reader import read_chart
 from tests.cards.builders import SHIPPED_THRESHOLDS, SHIPPED_WORDING
 from cards.knowledge import KNOWLEDGE_VERSION
-from cards.terminology import ICD10CM, LOINC, SNOMED, Concept, load_terminology
+from cards.terminology import SNOMED, Concept, load_terminology
 
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
