@@ -12,7 +12,7 @@ Kinds of mutant (`--kinds`, default all):
 - `wording`: each sentence replaced by its slots alone (what it says is lost, what the rule fills in stays).
 
 For each mutant the fast clinical lane runs (`pytest tests/cards -x -q -p no:randomly`); the mutant is killed if
-any test fails, and survives if all pass. The repository is never edited: cards/, tests/, fixtures/, docs/,
+any test fails, and survives if all pass. The repository is never edited: cards/, tests/, tools/, fixtures/, docs/,
 README.md and pyproject.toml are copied to a temporary directory once, each mutant is written into the copy, and
 pytest runs there with the copy first on PYTHONPATH (a clean run must pass first, importing `cards` from the copy).
 
@@ -45,7 +45,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CARDS = ROOT / "cards"
 KNOWLEDGE = CARDS / "knowledge"
-COPIED = ("cards", "tests", "fixtures", "docs", "README.md", "pyproject.toml")
+COPIED = ("cards", "tests", "tools", "fixtures", "docs", "README.md", "pyproject.toml")
 PYTEST = ("-m", "pytest", "tests/cards", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider")
 
 
