@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,15 @@ def test_each_prefetch_key_has_the_failure_mode_the_rules_need() -> None:
     keys = {key.name: key.required for key in next(iter(build_services(load_knowledge()).values())).prefetch}
     assert keys == {"patient": False, "observations": True, "conditions": True, "medications": True,
                     "medicationStatements": False}
+
+
+def test_every_knowledge_file_ships_in_the_package() -> None:
+    """An installed service reads these files at start-up: each must match a `package-data` pattern."""
+    root = KNOWLEDGE_FILES.parent
+    patterns = tomllib.loads((root.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    data_files = [path for path in root.rglob("*") if path.is_file() and path.suffix in {".yaml", ".json", ".html"}]
+    assert len(data_files) > 30
+    for path in data_files:
+        relative = path.relative_to(root)
+        assert any(relative.match(pattern) and len(relative.parts) == len(Path(pattern).parts)
+                   for pattern in patterns["cards"]), relative
