@@ -20,6 +20,7 @@ pytest runs there with the copy first on PYTHONPATH (a clean run must pass first
     python tools/mutate_knowledge.py --kinds thresholds reasons   # only these kinds
     python tools/mutate_knowledge.py --only lab-magnesium thresholds  # only these files (stem or name)
     python tools/mutate_knowledge.py --sample 3 --seed 1          # at most 3 mutants per file, seeded
+    python tools/mutate_knowledge.py --kinds thresholds --match "default interval"  # mutants so labelled
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", nargs="+", choices=sorted(KINDS), default=list(KINDS), help="default: all")
     parser.add_argument("--only", nargs="*", default=[], help="only these files (stem or name, e.g. lab-magnesium)")
+    parser.add_argument("--match", default="", help="only mutants whose label contains this text")
     parser.add_argument("--sample", type=int, metavar="N", help="test at most N mutants per file")
     parser.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
     args = parser.parse_args(argv)
@@ -229,7 +231,7 @@ def main(argv: list[str]) -> int:
         rows, survivors, started = [], [], time.monotonic()
         for path, mutate in plan:
             name = path.relative_to(ROOT).as_posix()
-            candidates = list(mutate(path))
+            candidates = [mutant for mutant in mutate(path) if args.match in mutant.label]
             chosen = candidates
             if args.sample is not None and len(candidates) > args.sample:
                 chosen = [candidates[i] for i in sorted(rng.sample(range(len(candidates)), args.sample))]
