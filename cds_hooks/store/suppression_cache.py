@@ -9,8 +9,9 @@ it read per patient and forgets it when the store says something changed:
   thread) and forgets that patient. While that connection is down the cache is bypassed, and it is emptied when
   listening starts again, because notifications sent meanwhile are lost.
 - **SQLite** (one machine): `PRAGMA data_version`, read on a connection of its own before each lookup, changes when
-  any other connection, in this process or another, has committed; then everything is forgotten. It is a read of
-  the shared-memory header, not a query.
+  any other connection, in this process or another, has committed (a read of the shared-memory header, not a
+  query). Most of those commits are the recorder's, so only then is the newest snooze id read (snoozes are only
+  ever inserted, so a new one raises it), and only a new snooze makes the cache forget everything.
 
 Either way the process that stores feedback forgets what it cached before answering, so its next call already
 sees the snooze. A lookup that missed and queried records its answer only if nothing was forgotten meanwhile (the
@@ -97,22 +98,30 @@ class SuppressionCache:
 
 
 class SqliteDataVersion:
-    """SQLite's commit counter for other connections, read from a connection used for nothing else."""
+    """SQLite's commit counter for other connections and the newest snooze id, on a connection of their own."""
 
     def __init__(self, path: str) -> None:
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._seen = self._read()
+        self._seen = (self._data_version(), self._newest_snooze())
 
-    def _read(self) -> int:
-        with self._lock:
-            version: int = self._connection.execute("PRAGMA data_version").fetchone()[0]
+    def _data_version(self) -> int:
+        version: int = self._connection.execute("PRAGMA data_version").fetchone()[0]
         return version
 
+    def _newest_snooze(self) -> int:
+        newest: int | None = self._connection.execute("SELECT max(id) FROM suppressions").fetchone()[0]
+        return newest or 0
+
     def trusted(self, cache: SuppressionCache) -> bool:
-        version = self._read()
-        if version != self._seen:
-            self._seen = version
+        with self._lock:
+            version = self._data_version()
+            if version == self._seen[0]:
+                return True
+            newest = self._newest_snooze()
+            changed = newest != self._seen[1]
+            self._seen = (version, newest)
+        if changed:
             cache.forget()
         return True
 

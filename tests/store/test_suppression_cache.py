@@ -114,3 +114,11 @@ def test_while_notifications_are_lost_the_cache_asks_the_store(store: Store, cac
         assert time.monotonic() - started < 5
         time.sleep(0.05)
     assert cache.lookup("patient-a", T0) is None
+
+
+def test_cards_recorded_meanwhile_do_not_empty_the_cache(store: Store, cache: SuppressionCache) -> None:
+    """Only a new snooze changes an answer; the recorder's constant writes must not cost every lookup a query."""
+    cache.remember("patient-a", T0, [], cache.generation)
+    store.record_issued([issued_card("card-9")])
+    time.sleep(0.2)  # PostgreSQL: room for a notification, were one (wrongly) sent
+    assert cache.lookup("patient-a", T0) == {}
