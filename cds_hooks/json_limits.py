@@ -7,12 +7,12 @@ few dozen levels; the decoder itself refuses about 1000 levels with an ordinary 
 3 MiB "code") would travel on into the clinical layer and its caches: no id, code, unit or display in a chart is
 anywhere near the limit. The walk is iterative, one level at a time, in the same pass for both limits.
 
-A hook request is mostly prefetched resources, and walking each of them in Python cost more than decoding the
-whole body. So a hook body is first skimmed (in C) for the raw bytes of every Bundle entry's resource, and a
-resource whose bytes already prove both limits is not walked: a string cannot have more characters than its
-bytes, and nesting cannot be deeper than the number of opening brackets. The rest (the envelope, context,
-extensions, and any resource too large or too bracket-rich for that proof) is walked as before, so every
-document is held to exactly the same limits with the same messages.
+A hook request is mostly prefetched Bundle entries, and walking each of them in Python cost more than decoding the
+whole body. So a hook body is first skimmed (in C) for the raw bytes of every entry, and an entry whose bytes
+already prove both limits is not walked: a string cannot have more characters than its bytes, and nesting cannot
+be deeper than the number of opening brackets. The rest (the envelope, context, extensions, and any entry too
+large or too bracket-rich for that proof) is walked as before, so every document is held to exactly the same
+limits with the same messages.
 
 Numbers with a fraction are decoded as `Decimal`, exactly as written: a lab's "2.00 mmol/L" keeps its precision on
 the card (a float would make it 2.0), and fhir.resources takes `Decimal` for FHIR `decimal` as it is.
@@ -30,20 +30,16 @@ from .errors import BadRequest
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
-# Levels above a resource in `prefetch.<key>.entry[i].resource`: body, prefetch, Bundle, entry array, entry.
-_RESOURCE_LEVELS_ABOVE = 5
-
-
-class _Entry(msgspec.Struct):
-    resource: msgspec.Raw = msgspec.Raw(b"")
+# Levels above an entry in `prefetch.<key>.entry[i]`: body, prefetch, Bundle, entry array.
+_ENTRY_LEVELS_ABOVE = 4
 
 
 class _PrefetchValue(msgspec.Struct):
-    entry: list[_Entry] = []
+    entry: list[msgspec.Raw] = []
 
 
 class _HookShape(msgspec.Struct):
-    """Only where the resources are; every other field is skipped. Duplicate keys resolve as in `_DECODER`
+    """Only where the entries are; every other field is skipped. Duplicate keys resolve as in `_DECODER`
     (the last one wins), so positions here are positions in the decoded document."""
 
     prefetch: dict[str, _PrefetchValue | None] | None = None
@@ -104,14 +100,14 @@ def _within(raw: bytes, *, max_depth: int, max_string_chars: int) -> bool:
     return len(raw) <= max_string_chars and raw.count(b"{") + raw.count(b"[") <= max_depth
 
 
-def proven_resources(body: bytes, document: dict[str, Any], *, max_depth: int, max_string_chars: int) -> set[int]:
-    """The `id()`s of the prefetched resources in `document` (decoded from `body`) that are within both limits by
+def proven_entries(body: bytes, document: dict[str, Any], *, max_depth: int, max_string_chars: int) -> set[int]:
+    """The `id()`s of the prefetched Bundle entries in `document` (decoded from `body`) that are within both limits by
     their bytes alone. A body not shaped like a hook request proves nothing (and is walked whole)."""
     try:
         shape = _SHAPE_DECODER.decode(body)
     except (msgspec.DecodeError, RecursionError):
         return set()
-    budget = max_depth - _RESOURCE_LEVELS_ABOVE
+    budget = max_depth - _ENTRY_LEVELS_ABOVE
     proven: set[int] = set()
     for key, value in (shape.prefetch or {}).items():
         if value is None or not value.entry:
@@ -120,24 +116,22 @@ def proven_resources(body: bytes, document: dict[str, Any], *, max_depth: int, m
         if type(entries) is not list or len(entries) != len(value.entry):
             continue
         for skimmed, entry in zip(value.entry, entries, strict=True):
-            resource = entry.get("resource") if type(entry) is dict else None
-            if type(resource) is dict and _within(bytes(skimmed.resource), max_depth=budget,
-                                                  max_string_chars=max_string_chars):
-                proven.add(id(resource))
+            if type(entry) is dict and _within(bytes(skimmed), max_depth=budget, max_string_chars=max_string_chars):
+                proven.add(id(entry))
     return proven
 
 
 def parse_json_object(body: bytes, *, max_depth: int, max_string_chars: int,
                       skim_resources: bool = False) -> dict[str, Any]:
     """`body` as a JSON object; malformed, non-object, too deep or over-long input is a `BadRequest`. With
-    `skim_resources` (hook requests), prefetched resources proven within the limits by their bytes are not walked."""
+    `skim_resources` (hook requests), prefetched entries proven within the limits by their bytes are not walked."""
     try:
         document = decode_json(body)
     except InvalidJson as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise BadRequest("request body must be a JSON object")
-    proven = (proven_resources(body, document, max_depth=max_depth, max_string_chars=max_string_chars)
+    proven = (proven_entries(body, document, max_depth=max_depth, max_string_chars=max_string_chars)
               if skim_resources else ())
     problem = limit_exceeded(document, max_depth=max_depth, max_string_chars=max_string_chars, proven=proven)
     if problem is not None:

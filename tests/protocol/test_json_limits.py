@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_hooks.errors import BadRequest
-from cds_hooks.json_limits import decode_json, parse_json_object, proven_resources
+from cds_hooks.json_limits import decode_json, parse_json_object, proven_entries
 
 SCALARS = st.none() | st.booleans() | st.integers(-10, 10) | st.text(max_size=12)
 JSON_VALUES = st.recursive(
@@ -54,15 +54,15 @@ def hook_body(*resources: Any) -> bytes:
                       ).encode()
 
 
-def test_a_resource_is_proven_by_its_bytes_and_only_then() -> None:
-    small = {"resourceType": "Observation", "code": {"coding": [{"code": "19123-9"}]}}  # 3 brackets
-    bracket_rich = {"resourceType": "Observation", "note": [[[[[["deep"]]]]]]}  # 7 brackets
+def test_an_entry_is_proven_by_its_bytes_and_only_then() -> None:
+    # Opening brackets, counting the entry's own: 5, 8 and 2.
+    small = {"resourceType": "Observation", "code": {"coding": [{"code": "19123-9"}]}}
+    bracket_rich = {"resourceType": "Observation", "note": [[[[[["deep"]]]]]]}
     long_text = {"resourceType": "Observation", "note": "x" * 150}
     body = hook_body(small, bracket_rich, long_text)
     document = decode_json(body)
-    proven = proven_resources(body, document, max_depth=5 + 6, max_string_chars=100)
-    resources = [entry["resource"] for entry in document["prefetch"]["labs"]["entry"]]
-    assert proven == {id(resources[0])}
+    proven = proven_entries(body, document, max_depth=4 + 6, max_string_chars=150)
+    assert proven == {id(document["prefetch"]["labs"]["entry"][0])}
 
 
 def test_a_deep_resource_is_still_refused_with_the_depth_message() -> None:
