@@ -214,7 +214,7 @@ class Suite:
         return by_chart
 
     def _end_to_end(self, service: RunningService, server: fallback.FhirTestServer) -> dict[str, Any]:
-        latency, queries = fallback.end_to_end(
+        latency, queries, without_cards = fallback.end_to_end(
             service.base_url, server, self.request("medium"), repeat=self.plan.fallback_repeat
         )
         return {
@@ -222,6 +222,7 @@ class Suite:
             "fhir_delay_ms": fallback.QUERY_DELAY_MS,
             "latency_ms": latency.as_dict(),
             "fhir_queries_per_call": queries,
+            "answered_without_cards": without_cards,
         }
 
     async def _soak(self, service: RunningService) -> dict[str, Any]:
