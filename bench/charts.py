@@ -1,4 +1,4 @@
-"""Synthetic patient-view hook requests of three sizes, generated at run time from `chart-catalogue.json`.
+"""Synthetic patient-view hook requests of four sizes, generated at run time from `chart-catalogue.json`.
 
 Every chart is the same patient story, so the rules really run: facial myokymia three weeks ago, a low magnesium
 and a slightly low potassium four days ago, long-standing epilepsy on lamotrigine. Size comes from history: years
@@ -74,9 +74,11 @@ class ChartSize:
 SMALL = ChartSize("small", observations=20, conditions=5, medications=4, history_days=365, unrelated_labs=False)
 MEDIUM = ChartSize("medium", observations=240, conditions=30, medications=29, history_days=3 * 365,
                    unrelated_labs=True)
+CHART_500 = ChartSize("chart500", observations=420, conditions=40, medications=39, history_days=4 * 365,
+                      unrelated_labs=True)
 LARGE = ChartSize("large", observations=1380, conditions=60, medications=59, history_days=6 * 365,
                   unrelated_labs=True)
-SIZES = (SMALL, MEDIUM, LARGE)
+SIZES = (SMALL, MEDIUM, CHART_500, LARGE)
 
 
 @cache

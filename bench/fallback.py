@@ -96,16 +96,17 @@ async def deadline_overshoot(server: FhirTestServer, context: dict[str, Any], *,
 
 def end_to_end(
     service_url: str, server: FhirTestServer, request: dict[str, Any], *, repeat: int
-) -> tuple[Summary, float]:
-    """A hook call with no prefetch, through the service: its latency and the FHIR queries it cost."""
+) -> tuple[Summary, float, int]:
+    """A hook call with no prefetch, through the service: its latency, the FHIR queries it cost, and how many calls
+    came back without cards (on a busy machine the fetches can miss their deadline: a 412, reported, not fatal)."""
     endpoint = server.endpoint(delay_ms=QUERY_DELAY_MS)
     body = orjson.dumps(without_prefetch(request, endpoint.url))
     samples = []
+    without_cards = 0
     with httpx.Client(base_url=service_url, timeout=TIMEOUT_S) as client:
         for _ in range(repeat):
             started = time.perf_counter()
             response = client.post(HOOK_PATH, content=body, headers=JSON_HEADERS)
             samples.append(elapsed_ms(started))
-            if response.status_code != 200 or not response.json()["cards"]:
-                raise RuntimeError(f"hook call without prefetch answered {response.status_code} without cards")
-    return summarize(samples), len(endpoint.requests()) / repeat
+            without_cards += response.status_code != 200 or not response.json()["cards"]
+    return summarize(samples), len(endpoint.requests()) / repeat, without_cards

@@ -1,9 +1,10 @@
 """The service over real HTTP: sequential latency on one kept-alive connection, and concurrent load.
 
 Latency is measured against the HTTP floor of the same server on the same connection (`GET /cds-services`, the
-cheapest route), sampled alternately with the hook call so both see the same conditions. Load comes from one
-asyncio client process with a fixed number of connections; it shares the machine's cores with the service, so
-its CPU use is reported next to the throughput it achieved.
+cheapest route), sampled alternately with the hook call so both see the same conditions. Throughput comes from
+wrk (`bench.wrk`) when it is installed, else from an asyncio client in this process; the memory soak, which
+counts requests rather than measuring speed, always uses the asyncio client. The client shares the machine's
+cores with the service, so its CPU use is reported next to the throughput it achieved.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 
 from tests.support.service_process import ServiceProcess, running_service
 
+from . import wrk
 from .measure import Summary, elapsed_ms, summarize
 from .processes import Memory, cpu_seconds, read_memory, worker_pids
 
@@ -166,17 +168,35 @@ def _client(base_url: str, concurrency: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=TIMEOUT_S)
 
 
+def load_client() -> str:
+    """Which client `throughput` drives the load with."""
+    return f"{wrk.version()}, 1 thread" if wrk.available() else "httpx (asyncio, this process)"
+
+
+def wrk_load(service: RunningService, body: bytes, *, concurrency: int, seconds: float) -> Load:
+    requests, errors, wall, latency, client_cpu = wrk.run(service.base_url + HOOK_PATH, body,
+                                                          concurrency=concurrency, seconds=seconds)
+    return Load(requests, errors, wall, latency, client_cpu)
+
+
 async def throughput(
     service: RunningService, body: bytes, *, concurrency: int, seconds: float, warmup_s: float
 ) -> Load:
-    async with _client(service.base_url, concurrency) as client:
-        generator = LoadGenerator(client, body, concurrency)
+    """`concurrency` kept-alive clients for `seconds` after `warmup_s`: wrk when installed, else httpx."""
+    if wrk.available():
         if warmup_s > 0:
-            await generator.for_seconds(warmup_s)
+            wrk_load(service, body, concurrency=concurrency, seconds=warmup_s)
         cpu_before = service.cpu_seconds()
-        load = await generator.for_seconds(seconds)
-        used = tuple(after - before for before, after in zip(cpu_before, service.cpu_seconds(), strict=True))
-        return replace(load, worker_cpu_s=used)
+        load = wrk_load(service, body, concurrency=concurrency, seconds=seconds)
+    else:
+        async with _client(service.base_url, concurrency) as client:
+            generator = LoadGenerator(client, body, concurrency)
+            if warmup_s > 0:
+                await generator.for_seconds(warmup_s)
+            cpu_before = service.cpu_seconds()
+            load = await generator.for_seconds(seconds)
+    used = tuple(after - before for before, after in zip(cpu_before, service.cpu_seconds(), strict=True))
+    return replace(load, worker_cpu_s=used)
 
 
 @dataclass(frozen=True)

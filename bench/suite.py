@@ -25,8 +25,9 @@ from cards import load_knowledge
 
 from . import fallback
 from .charts import MEDIUM, SIZES, ChartSize, hook_request, resource_count
-from .http_load import Load, RunningService, serving, sequential_latency, soak, throughput
+from .http_load import Load, RunningService, load_client, serving, sequential_latency, soak, throughput
 from .inprocess import EngineBench
+from .measure import percentile, time_calls
 from .processes import Memory
 
 CONCURRENCY = 16
@@ -57,9 +58,9 @@ class Plan:
             return cls(
                 quick=True,
                 soak_requests=soak_requests,
-                inprocess_repeat={"small": 50, "medium": 20, "large": 10},
-                baseline_repeat={"small": 5, "medium": 3, "large": 2},
-                http_repeat={"small": 60, "medium": 40, "large": 20},
+                inprocess_repeat={"small": 50, "medium": 20, "chart500": 15, "large": 10},
+                baseline_repeat={"small": 5, "medium": 3, "chart500": 2, "large": 2},
+                http_repeat={"small": 60, "medium": 40, "chart500": 30, "large": 20},
                 http_warmup=5,
                 load_charts=(MEDIUM,),
                 load_seconds=1.0,
@@ -69,9 +70,9 @@ class Plan:
         return cls(
             quick=False,
             soak_requests=soak_requests,
-            inprocess_repeat={"small": 500, "medium": 200, "large": 60},
-            baseline_repeat={"small": 40, "medium": 15, "large": 8},
-            http_repeat={"small": 1000, "medium": 500, "large": 300},
+            inprocess_repeat={"small": 500, "medium": 200, "chart500": 120, "large": 60},
+            baseline_repeat={"small": 40, "medium": 15, "chart500": 10, "large": 8},
+            http_repeat={"small": 1000, "medium": 500, "chart500": 400, "large": 300},
             http_warmup=50,
             load_charts=SIZES,
             load_seconds=4.0,
@@ -120,7 +121,8 @@ class Suite:
                 results["end_to_end_without_prefetch"] = self._end_to_end(one_worker, fhir_server)
             with serving(2, self.work_dir / "service-2-workers") as two_workers:
                 load_two = self._throughput(two_workers, 2)
-            results["throughput"] = {"concurrency": CONCURRENCY, "workers": {"1": load_one, "2": load_two}}
+            results["throughput"] = {"concurrency": CONCURRENCY, "client": load_client(),
+                                     "workers": {"1": load_one, "2": load_two}}
             with serving(1, self.work_dir / "service-soak") as soak_worker:
                 results["soak"] = asyncio.run(self._soak(soak_worker))
         results["meta"]["load_average_end"] = os.getloadavg()
@@ -182,10 +184,16 @@ class Suite:
             measured = sequential_latency(
                 service.base_url, body, warmup=self.plan.http_warmup, repeat=self.plan.http_repeat[name]
             )
+            # What any service must do with this body at least: answer over HTTP and parse it once.
+            parse = percentile(time_calls(lambda body=body: orjson.loads(body), self.plan.http_repeat[name]), 50)
+            floor_plus_parse = measured.floor.p50 + parse
             latency[name] = {
                 "hook_ms": measured.hook.as_dict(),
                 "floor_ms": measured.floor.as_dict(),
+                "orjson_parse_p50_ms": round(parse, 3),
+                "floor_plus_parse_ms": round(floor_plus_parse, 3),
                 "p50_over_floor": round(measured.over_floor, 1),
+                "p50_over_floor_plus_parse": round(measured.hook.p50 / floor_plus_parse, 2),
             }
         return latency
 
@@ -206,7 +214,7 @@ class Suite:
         return by_chart
 
     def _end_to_end(self, service: RunningService, server: fallback.FhirTestServer) -> dict[str, Any]:
-        latency, queries = fallback.end_to_end(
+        latency, queries, without_cards = fallback.end_to_end(
             service.base_url, server, self.request("medium"), repeat=self.plan.fallback_repeat
         )
         return {
@@ -214,6 +222,7 @@ class Suite:
             "fhir_delay_ms": fallback.QUERY_DELAY_MS,
             "latency_ms": latency.as_dict(),
             "fhir_queries_per_call": queries,
+            "answered_without_cards": without_cards,
         }
 
     async def _soak(self, service: RunningService) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from .security import TokenVerifier, VerifiedToken, expected_audience
 from .settings import AuthMode, Settings, TrustedIssuer
 from .store import IssuedCardRecorder, Store
 from .store.store import utc_now
+from .store.suppression_cache import watch_suppressions
 from .unexpected_errors import UnexpectedErrors
 
 log = logging.getLogger("cds_hooks.request")
@@ -134,7 +135,9 @@ def create_app(
         policy = suppression_policy(settings, knowledge.override_reasons)
         store = Store.open(settings.effective_database_url, policy=policy, clock=clock or utc_now)
         await run_in_threadpool(store.upgrade)
-        loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version)
+        suppressions = await run_in_threadpool(watch_suppressions, store.engine)
+        loop = FeedbackLoop(store, IssuedCardRecorder(store), id_hash_secret(settings), knowledge.version,
+                            suppressions)
         async with httpx.AsyncClient(follow_redirects=False) as http:
             # The development issuer's key pair is made here, when the service starts, not when the app is built.
             serving = trusting_the_development_issuer(settings)

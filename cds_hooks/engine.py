@@ -128,7 +128,8 @@ class CdsEngine:
     def parse(self, service: CdsService, body: bytes) -> HookCall:
         """Validate a request body for `service`; every problem becomes a `BadRequest` naming the field."""
         data = parse_json_object(
-            body, max_depth=self.settings.max_json_depth, max_string_chars=self.settings.max_json_string_chars
+            body, max_depth=self.settings.max_json_depth, max_string_chars=self.settings.max_json_string_chars,
+            skim_resources=True,
         )
         try:
             request = HookRequest.model_validate(data)

@@ -1,7 +1,8 @@
 """Closing the loop between the cards we show and what clinicians do with them.
 
-Per hook call: look up the patient's live snoozes (one indexed query), hold back snoozed cards, and hand what was
-issued and held back to the background recorder (never waited for). Per feedback call: store every item durably
+Per hook call: look up the patient's live snoozes (in memory, from the store when the cache cannot answer; see
+`store.suppression_cache`), hold back snoozed cards, and hand what was issued and held back to the background
+recorder (never waited for). Per feedback call: store every item durably
 before answering. Critical cards are never silently dropped: a snoozed rule whose card is now critical, or more
 severe than the card that was dismissed, is shown anyway, with a line saying it was dismissed before and why it
 is back.
@@ -35,6 +36,7 @@ from .store import (
     SuppressionPolicy,
     keyed_hash,
 )
+from .store.suppression_cache import SuppressionCache, live
 
 SECRET_FILE_NAME = "id-hash.secret"
 
@@ -147,10 +149,13 @@ class FeedbackLoop:
         recorder: IssuedCardRecorder,
         secret: bytes,
         knowledge_version: str,
+        suppressions: SuppressionCache | None = None,
     ) -> None:
-        """Snooze look-ups and records use the store's clock, the one "now" of the feedback loop."""
+        """Snooze look-ups and records use the store's clock, the one "now" of the feedback loop. With
+        `suppressions`, snoozes are read from that cache and the store is asked only when it cannot answer."""
         self.store = store
         self.recorder = recorder
+        self.suppressions = suppressions
         self._secret = secret
         self._knowledge_version = knowledge_version
 
@@ -165,7 +170,15 @@ class FeedbackLoop:
     async def screen(self, patient_key: str, drafts: Sequence[CardDraft]) -> Screened:
         if not drafts:
             return Screened(shown=[], held_back=[])
-        snoozes = await run_in_threadpool(self.store.suppressed_rules, patient_key, self.store.now())
+        now = self.store.now()
+        cache = self.suppressions
+        snoozes = cache.lookup(patient_key, now) if cache is not None else None
+        if snoozes is None:
+            generation = cache.generation if cache is not None else 0
+            rows = await run_in_threadpool(self.store.suppressions_after, patient_key, now)
+            if cache is not None:
+                cache.remember(patient_key, now, rows, generation)
+            snoozes = live(rows, now)
         return screen(drafts, snoozes)
 
     def remember(
@@ -227,9 +240,14 @@ class FeedbackLoop:
     def _save(self, service_id: str, records: list[FeedbackRecord], issuer_key: str) -> list[FeedbackResult]:
         # Cards are recorded in the background; write those still queued so this feedback finds its card.
         self.recorder.flush()
-        return self.store.save_feedback(service_id, records, issuer_key)
+        results = self.store.save_feedback(service_id, records, issuer_key)
+        if self.suppressions is not None and any(result.status == "stored" for result in results):
+            self.suppressions.forget()  # this process's next call sees the snooze without waiting for a notification
+        return results
 
     def close(self) -> None:
         """Flush queued records (normal shutdown loses nothing) and release the database."""
         self.recorder.close()
+        if self.suppressions is not None:
+            self.suppressions.close()
         self.store.close()

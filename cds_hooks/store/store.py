@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Table, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, Row, Table, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,6 +38,7 @@ from .migrate import upgrade_to_head
 from .policy import SuppressionPolicy
 from .records import FeedbackRecord, FeedbackResult, IssuedCard, Purged, SuppressedCard, Suppression
 from .schema import NAME_LENGTH, feedback, issued_cards, seen_jtis, suppressed_events, suppressions
+from .suppression_cache import SUPPRESSION_CHANNEL, live
 
 log = logging.getLogger("cds_hooks.store")
 
@@ -187,10 +188,17 @@ class Store:
                     feedback_id=feedback_id,
                 )
             )
+            if connection.dialect.name == "postgresql":
+                # Delivered on commit, to every instance's suppression cache (see `suppression_cache`).
+                connection.execute(select(func.pg_notify(SUPPRESSION_CHANNEL, card.patient_key)))
         return FeedbackResult(item.card_uuid, "stored")
 
     def suppressed_rules(self, patient_key: str, now: datetime) -> dict[str, Suppression]:
         """The rules snoozed for this patient at `now`, each with its longest-running snooze (one indexed query)."""
+        return live(self.suppressions_after(patient_key, now), now)
+
+    def suppressions_after(self, patient_key: str, now: datetime) -> list[Suppression]:
+        """The patient's snoozes running past `now`, in order of `until` (what the suppression cache keeps)."""
         query = (
             select(suppressions.c.rule_id, suppressions.c.until, suppressions.c.reason, suppressions.c.indicator)
             .where(suppressions.c.patient_key == patient_key, suppressions.c.until > now)
@@ -198,7 +206,7 @@ class Store:
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return {row.rule_id: Suppression(row.rule_id, row.until, row.reason, row.indicator) for row in rows}
+        return [Suppression(row.rule_id, row.until, row.reason, row.indicator) for row in rows]
 
     # --- JWT replay guard ---------------------------------------------------------------------------------------
 
