@@ -410,3 +410,19 @@ def test_every_valid_fhir_id_can_be_removed(knowledge, order_id) -> None:
     card = card_for(_check(knowledge, orders(draft(KCL, id=order_id)), icd("N18.3")), POTASSIUM)
     assert card.suggestions[0].removals == (f"MedicationRequest/{order_id}",)
     assert card.suggestions[0].key == "order.potassium.hyperkalemia-risk.remove-draft"
+
+
+def test_the_draft_order_row_of_the_basis(knowledge) -> None:
+    card = card_for(_check(knowledge, orders(draft(KCL, id="k1")), icd("N18.3")), POTASSIUM)
+    assert "| Draft order: Potassium Chloride 20 MEQ | being ordered | - | - | MedicationRequest/k1 |" in card.detail
+
+
+def test_the_botulinum_card_shows_the_draft_beside_the_disorder(knowledge) -> None:
+    card = card_for(_check(knowledge, orders(draft(BOTOX, id="b")), condition("91637004")), BOTULINUM_NMJ)
+    assert f"| Draft order: {BOTOX} | being ordered | - | - | MedicationRequest/b |" in card.detail
+
+
+def test_an_order_not_to_give_does_not_hide_the_drafts_after_it(knowledge) -> None:
+    context = orders(draft(KCL, id="no", doNotPerform=True), draft(KCL, id="k"))
+    card = card_for(_check(knowledge, context, icd("N18.3")), POTASSIUM)
+    assert card.suggestions[0].removals == ("MedicationRequest/k",)
