@@ -17,9 +17,13 @@ wording), not read back from `cards`. Figures the sentences carry, with their so
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 
-from builders import card_for, icd, lab, medication, patient, patient_view, rule_ids, twitching
+from builders import TODAY, card_for, icd, lab, medication, patient, patient_view, rule_ids, twitching
+from cards import ChartData
 
 MG, K, NA, CA, CA_ION, CA_ADJ, ALB, EGFR = ("19123-9", "2823-3", "2951-2", "17861-6", "1994-3", "29265-6", "1751-7",
                                             "62238-1")
@@ -415,3 +419,15 @@ def test_an_unusable_result_gets_the_review_panel_card(knowledge) -> None:
 
 def test_normal_electrolytes_raise_no_electrolyte_card(knowledge) -> None:
     assert not [r for r in rule_ids(_view(knowledge, *_normal())) if r.startswith("electrolyte.")]
+
+
+
+@pytest.mark.parametrize(("value", "shown"), [("1.50000000", "1.50000000 mg/dL"), ("1.500000000", "0.62 mmol/L")])
+def test_a_long_reported_value_is_summarised_in_mmol_per_litre(knowledge, value, shown) -> None:
+    """Up to 16 characters the value is shown as reported (the lab's precision kept); longer, in mmol/L
+    (1.5 mg/dL x 10 / 24.305 g/mol = 0.617 mmol/L)."""
+    body = json.loads(json.dumps(lab(MG, 1.5, "mg/dL")).replace('"value": 1.5', f'"value": {value}'),
+                      parse_float=Decimal)
+    data = ChartData(patient_id="p1", patient=patient(), conditions=[twitching()], observations=[body, *_normal(MG)])
+    card = card_for(knowledge.evaluate_patient_view(data, today=TODAY), MAGNESIUM)
+    assert card.summary.startswith(f"Low magnesium {shown} (mild) with facial twitching")
