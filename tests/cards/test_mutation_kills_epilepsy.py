@@ -229,3 +229,33 @@ def test_valproate_in_a_man_gives_the_mhra_precautions(knowledge) -> None:
     assert "MedicationRequest/vpa" in card.detail and "Patient/p1" in card.detail
     assert VALPROATE not in rule_ids(patient_view(knowledge, twitching(), medication("Valproic Acid 250 MG"),
                                                   patient_resource=patient("male")))
+
+
+SHORT_REVIEW_SUMMARY = ("Epilepsy on treatment: review seizure control and adherence; twitching may be breakthrough "
+                        "seizures")
+
+
+@pytest.mark.parametrize(("length", "named"), [(49, True), (50, False)])
+def test_the_review_summary_names_the_drugs_only_below_140_characters(knowledge, length, named) -> None:
+    """CDS Hooks 2.0: a card summary must be under 140 characters; "Epilepsy on " + names + the 78-character rest."""
+    name = "Levetiracetam 500 MG Oral Tablet"
+    name += " " + "x" * (length - len(name) - 1)
+    assert len(name) == length
+    card = card_for(patient_view(knowledge, twitching(), icd("G40.909"), medication(name)), REVIEW)
+    assert (card.summary == SHORT_REVIEW_SUMMARY) is not named
+    assert len(card.summary) < 140
+
+
+def test_the_referral_and_the_level_are_for_this_patient(knowledge) -> None:
+    start = card_for(patient_view(knowledge, twitching(), icd("G40.909")), START)
+    assert start.suggestions[0].resources[0]["subject"] == {"reference": "Patient/p1"}
+    review = card_for(patient_view(knowledge, twitching(), icd("G40.909"), medication("Valproic Acid 250 MG"),
+                                   patient_resource=patient("male")), REVIEW)
+    assert review.suggestions[0].resources[0]["subject"] == {"reference": "Patient/p1"}
+
+
+def test_a_provisional_epilepsy_on_treatment_says_it_is_not_confirmed(knowledge) -> None:
+    card = card_for(patient_view(knowledge, twitching(), icd("G40.909", verification="provisional"),
+                                 medication("Levetiracetam 500 MG")), REVIEW)
+    [note] = _notes(card)
+    assert note.endswith(" is recorded as provisional, not confirmed: confirm it before acting on it.")

@@ -143,3 +143,10 @@ def test_other_low_results_are_not_red_flags(knowledge, result) -> None:
 
 def test_no_flag_no_card(knowledge) -> None:
     assert RED_FLAG not in rule_ids(patient_view(knowledge, twitching()))
+
+
+@pytest.mark.parametrize(("resource", "flag"), [(icd("R56.9", verification="differential"), "new seizure"),
+                                                (icd("R29.0", verification="differential"), "tetany")])
+def test_a_differential_seizure_or_tetany_raises_the_flag(knowledge, resource, flag) -> None:
+    card = card_for(patient_view(knowledge, twitching(), resource), RED_FLAG)
+    assert card.summary == f"Red flags with facial twitching ({flag}): same-day review"
