@@ -150,3 +150,8 @@ def test_no_flag_no_card(knowledge) -> None:
 def test_a_differential_seizure_or_tetany_raises_the_flag(knowledge, resource, flag) -> None:
     card = card_for(patient_view(knowledge, twitching(), resource), RED_FLAG)
     assert card.summary == f"Red flags with facial twitching ({flag}): same-day review"
+
+
+def test_the_urgent_review_is_for_this_patient(knowledge) -> None:
+    card = card_for(patient_view(knowledge, twitching(), icd("R29.0")), RED_FLAG)
+    assert card.suggestions[0].resources[0]["subject"] == {"reference": "Patient/p1"}
