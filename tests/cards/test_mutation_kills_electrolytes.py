@@ -431,3 +431,26 @@ def test_a_long_reported_value_is_summarised_in_mmol_per_litre(knowledge, value,
     data = ChartData(patient_id="p1", patient=patient(), conditions=[twitching()], observations=[body, *_normal(MG)])
     card = card_for(knowledge.evaluate_patient_view(data, today=TODAY), MAGNESIUM)
     assert card.summary.startswith(f"Low magnesium {shown} (mild) with facial twitching")
+
+
+@pytest.mark.parametrize(("code", "older", "rule", "label"), [
+    (MG, lab(MG, 1.5, "mg/dL", when="2026-11-10"), MAGNESIUM, "Magnesium (LOINC 19123-9)"),
+    (K, lab(K, 3.2, "mmol/L", when="2026-11-10"), POTASSIUM, "Potassium (LOINC 2823-3)"),
+    (NA, lab(NA, 131, "mmol/L", when="2026-11-10"), SODIUM, "Sodium (LOINC 2951-2)"),
+    (CA, lab(CA, 8.2, "mg/dL", when="2026-11-10"), CALCIUM, "Calcium (total) (LOINC 17861-6)"),
+])
+def test_each_card_mentions_a_newer_result_it_could_not_read(knowledge, code, older, rule, label) -> None:
+    newer = lab(code, 1.0, "furlongs", id="bad", when="2026-11-20")
+    evaluation = _view(knowledge, newer, older, *_normal(code))
+    card = card_for(evaluation, rule)
+    assert (f"A result could not be read because its unit is not one we can interpret ({label}: value 1.0, unit "
+            "furlongs, dated 2026-11-20, Observation/bad): check it in the laboratory report.") in _advice(card)
+    assert PANEL not in rule_ids(evaluation)  # the card that shows the note is enough
+
+
+def test_two_potassium_sparing_diuretics_are_both_named(knowledge) -> None:
+    card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L"), medication("spironolactone 25 MG", rxnorm="9997"),
+                          medication("Amiloride 5 MG"), *_normal(K)), POTASSIUM)
+    assert _advice(card)[-1] == (
+        "No potassium supplement is proposed because of a potassium-sparing diuretic (spironolactone 25 MG, Amiloride "
+        "5 MG): this raises the risk of dangerously high potassium. Replace only with close monitoring of potassium.")
