@@ -454,3 +454,19 @@ def test_two_potassium_sparing_diuretics_are_both_named(knowledge) -> None:
     assert _advice(card)[-1] == (
         "No potassium supplement is proposed because of a potassium-sparing diuretic (spironolactone 25 MG, Amiloride "
         "5 MG): this raises the risk of dangerously high potassium. Replace only with close monitoring of potassium.")
+
+
+def test_the_calcium_card_shows_the_low_magnesium_it_mentions(all_severe) -> None:
+    card = card_for(all_severe, CALCIUM)
+    assert "Observation/mg" in card.detail and "Observation/ca" in card.detail
+
+
+@pytest.mark.parametrize(("result", "rule", "key"), [(lab(MG, 1.5, "mg/dL"), MAGNESIUM, "magnesium-supplement"),
+                                                     (lab(K, 3.2, "mmol/L"), POTASSIUM, "potassium-supplement"),
+                                                     (lab(CA, 8.2, "mg/dL"), CALCIUM, "calcium-supplement")])
+def test_supplement_proposals_are_for_this_patient(knowledge, result, rule, key) -> None:
+    code = result["code"]["coding"][0]["code"]
+    card = card_for(_view(knowledge, result, *_normal(code)), rule)
+    _, resource = _proposal(card, key)
+    assert resource["subject"] == {"reference": "Patient/p1"}
+    assert (resource["status"], resource["intent"]) == ("draft", "proposal")
