@@ -142,3 +142,24 @@ def test_listed_codings_have_no_duplicates(terminology) -> None:
     listed = terminology.listed_codings([Concept.CKD, Concept.CKD_SEVERE, Concept.CKD])
     assert len(listed) == len(set(listed))
     assert set(terminology.listed_codings([Concept.CKD_SEVERE])) <= set(listed)
+
+
+# Every explicit code of two value sets whose removal went unnoticed (README, value-set mutants): ICD-10-CM FY2026
+# and SNOMED CT names, written here from the code systems, not read from the value set files.
+NMJ_CODES = [(SNOMED, "91637004"), (SNOMED, "56989000"), (SNOMED, "86044005"), (ICD10CM, "G70.00"),
+             (ICD10CM, "G70.01"), (ICD10CM, "G73.1"), (ICD10CM, "G70.80"), (ICD10CM, "G70.81"), (ICD10CM, "G12.21")]
+STRESS_CODES = [(SNOMED, "73595000"), (SNOMED, "48694002"), (SNOMED, "193462001"), (SNOMED, "35489007"),
+                (ICD10CM, "Z73.3"), (ICD10CM, "F41.1"), (ICD10CM, "G47.00"), *((ICD10CM, f"F32.{s}") for s in
+                                                                                 "012345A9")]
+
+
+@pytest.mark.parametrize(("system", "code"), NMJ_CODES)
+def test_every_neuromuscular_junction_disorder_code_matches(terminology, system, code) -> None:
+    """Myasthenia gravis (G70.00/.01), Lambert-Eaton (G70.80/.81, G73.1), ALS (G12.21): botulinum toxin warning."""
+    assert Concept.NMJ_DISORDER in terminology.match_coding(system, code)
+
+
+@pytest.mark.parametrize(("system", "code"), STRESS_CODES)
+def test_every_psychological_stress_code_matches(terminology, system, code) -> None:
+    """Stress, anxiety, insomnia and single-episode major depression F32.0-F32.5, F32.9, F32.A."""
+    assert Concept.PSYCHOLOGICAL_STRESS in terminology.match_coding(system, code)
