@@ -103,3 +103,10 @@ def test_albumin_pairs_with_calcium_from_the_day_before_to_the_day_after(knowled
 def test_the_albumin_unit_is_read_from_the_ucum_code_or_the_text(knowledge, text, code) -> None:
     card = _card(knowledge, lab(CA, 8.0, "mg/dL"), lab(ALB, 35, text, unit_code=code))
     assert card.summary.startswith("Low adjusted calcium 2.1 mmol/L")
+
+
+@pytest.mark.parametrize("albumin", [0.5, 1, 1.5])
+def test_a_tiny_but_positive_albumin_is_read_and_called_unreliable(knowledge, albumin) -> None:
+    card = _card(knowledge, lab(CA, 8.0, "mg/dL"), lab(ALB, albumin, "g/L"))
+    assert (f"Albumin is below 20 g/L ({albumin:g} g/L, 2026-11-20), where albumin adjustment is unreliable: calcium "
+            "is graded unadjusted; measure ionized calcium.") in card.detail
