@@ -110,3 +110,12 @@ def test_a_tiny_but_positive_albumin_is_read_and_called_unreliable(knowledge, al
     card = _card(knowledge, lab(CA, 8.0, "mg/dL"), lab(ALB, albumin, "g/L"))
     assert (f"Albumin is below 20 g/L ({albumin:g} g/L, 2026-11-20), where albumin adjustment is unreliable: calcium "
             "is graded unadjusted; measure ionized calcium.") in card.detail
+
+
+def test_a_future_dated_albumin_is_skipped_and_counted(knowledge) -> None:
+    """Today is 2026-11-25: an albumin dated tomorrow is not used, even though it would pair with today's calcium."""
+    evaluation = patient_view(knowledge, twitching(), *NORMAL, lab(CA, 8.0, "mg/dL", when="2026-11-25"),
+                              lab(ALB, 25, "g/L", when="2026-11-26"))
+    card = card_for(evaluation, CALCIUM)
+    assert card.summary.startswith("Low calcium 8.0 mg/dL (mild)")
+    assert evaluation.skipped_resources["Observation:future-dated"] == 1
