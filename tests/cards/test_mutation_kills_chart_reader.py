@@ -102,3 +102,13 @@ def test_a_severe_ckd_condition_is_also_ckd(knowledge) -> None:
     card = card_for(_orders(knowledge, draft("Potassium Chloride 20 MEQ"), icd("N18.5", id="ckd5"),
                             lab(K, 4.0, "mmol/L")), POTASSIUM_ORDER)
     assert "chronic kidney disease" in card.summary and "Condition/ckd5" in card.detail
+
+
+def test_no_calcium_means_no_calcium_adjustment_problem(terminology) -> None:
+    from collections import Counter
+
+    from cards.chart_reader import read_chart
+
+    facts = read_chart(chart(twitching(), lab("19123-9", 2.0, "mg/dL"), patient_resource=patient()), terminology,
+                       today=TODAY, lab_recency_days=90, skipped=Counter())
+    assert facts.calcium_adjustment_problem == ""
