@@ -12,10 +12,12 @@ which resources are read from which list, and the kidney-function window when th
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from builders import TODAY, card_for, chart, draft, icd, lab, orders, patient, patient_view, rule_ids, twitching
 from cards import ChartData
+from cards.chart_reader import read_chart
 
 EGFR, EGFR_UNIT, K = "62238-1", "mL/min/{1.73_m2}", "2823-3"
 VALPROATE_PREGNANCY, VALPROATE_UNDER_55 = "order.valproate.pregnancy", "order.valproate.under-55"
@@ -105,10 +107,6 @@ def test_a_severe_ckd_condition_is_also_ckd(knowledge) -> None:
 
 
 def test_no_calcium_means_no_calcium_adjustment_problem(terminology) -> None:
-    from collections import Counter
-
-    from cards.chart_reader import read_chart
-
     facts = read_chart(chart(twitching(), lab("19123-9", 2.0, "mg/dL"), patient_resource=patient()), terminology,
                        today=TODAY, lab_recency_days=90, skipped=Counter())
     assert facts.calcium_adjustment_problem == ""
