@@ -110,3 +110,20 @@ def test_no_calcium_means_no_calcium_adjustment_problem(terminology) -> None:
     facts = read_chart(chart(twitching(), lab("19123-9", 2.0, "mg/dL"), patient_resource=patient()), terminology,
                        today=TODAY, lab_recency_days=90, skipped=Counter())
     assert facts.calcium_adjustment_problem == ""
+
+
+def test_junk_before_a_finding_does_not_stop_the_chart_from_being_read(knowledge) -> None:
+    finding = {"resourceType": "Observation", "id": "f1", "status": "final", "effectiveDateTime": "2026-11-01",
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "13753008"}]}}
+    data = ChartData(patient_id="p1", patient=patient(), observations=["junk", finding, lab("19123-9", 0.8, "mg/dL")])
+    assert "electrolyte.magnesium.low" in rule_ids(knowledge.evaluate_patient_view(data, today=TODAY))
+
+
+def test_a_facial_myokymia_finding_with_multiple_sclerosis_asks_for_an_mri(knowledge) -> None:
+    """Jacobs 1994: continuous facial myokymia in MS points to a brainstem lesion (SNOMED CT 1070000)."""
+    finding = {"resourceType": "Observation", "id": "myo", "status": "final", "effectiveDateTime": "2026-11-01",
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1070000"}]}}
+    data = ChartData(patient_id="p1", patient=patient(), observations=[finding],
+                     conditions=[condition("24700007")])
+    card = card_for(knowledge.evaluate_patient_view(data, today=TODAY), "ms.management")
+    assert [s.key for s in card.suggestions][0] == "mri-brain"
