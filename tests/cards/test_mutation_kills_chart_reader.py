@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from builders import TODAY, card_for, chart, draft, icd, lab, orders, patient, patient_view, rule_ids, twitching
+from builders import TODAY, card_for, chart, condition, draft, icd, lab, orders, patient, patient_view, rule_ids, twitching
 from cards import ChartData
 from cards.chart_reader import read_chart
 
