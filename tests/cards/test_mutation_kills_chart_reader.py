@@ -127,3 +127,17 @@ def test_a_facial_myokymia_finding_with_multiple_sclerosis_asks_for_an_mri(knowl
                      conditions=[condition("24700007")])
     card = card_for(knowledge.evaluate_patient_view(data, today=TODAY), "ms.management")
     assert [s.key for s in card.suggestions][0] == "mri-brain"
+
+
+def test_the_egfr_row_is_labelled_egfr_with_its_code(knowledge) -> None:
+    card = card_for(_orders(knowledge, draft("Potassium Chloride 20 MEQ"), lab(K, 4.0, "mmol/L"),
+                            lab(EGFR, 45, EGFR_UNIT, id="egfr")), POTASSIUM_ORDER)
+    [row] = [line for line in card.detail.split("\n") if "Observation/egfr" in line]
+    assert row.startswith("| eGFR (LOINC 62238-1) | 45 mL/min/{1.73\\_m2} | CKD below 60, severe below 30 |")
+
+
+def test_a_future_dated_egfr_is_skipped(knowledge) -> None:
+    future = lab(EGFR, 45, EGFR_UNIT, when=(TODAY + timedelta(days=1)).isoformat())
+    evaluation = _orders(knowledge, draft("Potassium Chloride 20 MEQ"), future, lab(K, 4.0, "mmol/L"))
+    assert POTASSIUM_ORDER not in rule_ids(evaluation)
+    assert evaluation.skipped_resources["Observation:future-dated"] == 1
