@@ -174,3 +174,17 @@ def test_a_newest_albumin_without_a_value_gives_way_to_the_previous_one(knowledg
                           lab(MG, 2.0, "mg/dL"), lab(K, 4.2, "mmol/L"), lab(NA, 140, "mmol/L")),
                     "electrolyte.calcium.low")
     assert "Observation/alb" in card.detail and card.summary.startswith("Low adjusted calcium")
+
+
+def test_a_one_sided_range_in_another_unit_than_the_value_names_its_own_unit(knowledge) -> None:
+    # 1.5 mg/dL = 0.617 mmol/L against a lab low limit of 0.70 mmol/L: mild low.
+    result = lab(MG, 1.5, "mg/dL", id="mg")
+    result["referenceRange"] = [{"low": {"value": 0.70, "unit": "mmol/L"}}]
+    card = card_for(_view(knowledge, result, *OTHERS), MAGNESIUM)
+    assert "| 0.7-? mmol/L (= 0.7-0.95 mmol/L; reporting lab; high limit from default:" in _row(card, "Observation/mg")
+
+
+def test_a_range_whose_bounds_have_no_values_is_shown_as_sent_and_judged_on_the_default(knowledge) -> None:
+    card = card_for(_view(knowledge, _sodium(131, [{"low": {"unit": "mmol/L"}, "high": {"unit": "mmol/L"}}]),
+                          lab(MG, 2.0, "mg/dL"), lab(K, 4.2, "mmol/L")), SODIUM)
+    assert "| ?-? (= 135-145 mmol/L; reporting lab; low limit from default:" in _row(card, "Observation/na")
