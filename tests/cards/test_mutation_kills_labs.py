@@ -188,3 +188,23 @@ def test_a_range_whose_bounds_have_no_values_is_shown_as_sent_and_judged_on_the_
     card = card_for(_view(knowledge, _sodium(131, [{"low": {"unit": "mmol/L"}, "high": {"unit": "mmol/L"}}]),
                           lab(MG, 2.0, "mg/dL"), lab(K, 4.2, "mmol/L")), SODIUM)
     assert "| ?-? (= 135-145 mmol/L; reporting lab; low limit from default:" in _row(card, "Observation/na")
+
+
+def test_a_result_sent_with_only_a_ucum_code_shows_that_code_as_its_unit(knowledge) -> None:
+    card = card_for(_view(knowledge, lab(MG, 1.5, None, unit_code="mg/dL"), *OTHERS), MAGNESIUM)
+    assert card.summary.startswith("Low magnesium 1.5 mg/dL (mild)")
+
+
+def test_a_result_in_the_canonical_unit_is_not_re_expressed(knowledge) -> None:
+    card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L", id="k"), lab(MG, 2.0, "mg/dL"), lab(NA, 140, "mmol/L"),
+                          lab(CA, 9.4, "mg/dL")), "electrolyte.potassium.low")
+    assert _row(card, "Observation/k") == (
+        "| Potassium (LOINC 2823-3) | 3.2 mmol/L, low (mild) | 3.5-5.2 mmol/L (default: adult default, Mayo Clinic "
+        "Laboratories) | 2026-11-20 | Observation/k |")
+
+
+def test_a_result_in_another_unit_is_re_expressed_in_mmol_per_litre(knowledge) -> None:
+    # 1.5 mg/dL x 10 / 24.305 g/mol = 0.617 mmol/L.
+    card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL", id="mg"), *OTHERS), MAGNESIUM)
+    assert _row(card, "Observation/mg").startswith(
+        "| Magnesium (LOINC 19123-9) | 1.5 mg/dL (= 0.62 mmol/L), low (mild) | 1.7-2.3 mg/dL (= 0.7-0.95 mmol/L; ")
