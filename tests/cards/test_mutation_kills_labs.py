@@ -13,6 +13,9 @@ preliminary result is reported as critically low.
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 
 from builders import card_for, lab, patient_view, rule_ids, twitching
@@ -208,3 +211,25 @@ def test_a_result_in_another_unit_is_re_expressed_in_mmol_per_litre(knowledge) -
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL", id="mg"), *OTHERS), MAGNESIUM)
     assert _row(card, "Observation/mg").startswith(
         "| Magnesium (LOINC 19123-9) | 1.5 mg/dL (= 0.62 mmol/L), low (mild) | 1.7-2.3 mg/dL (= 0.7-0.95 mmol/L; ")
+
+
+def test_two_results_at_the_same_instant_are_both_candidates(knowledge) -> None:
+    evaluation = _view(knowledge, lab(MG, 1.5, "mg/dL", id="a", when="2026-11-20T08:00:00Z"),
+                       lab(MG, 1.6, "mg/dL", id="b", when="2026-11-20T08:00:00Z"), *OTHERS)
+    card = card_for(evaluation, MAGNESIUM)
+    assert "Observation/a" in card.detail or "Observation/b" in card.detail
+
+
+def test_a_local_coding_before_the_loinc_one_does_not_name_the_result(knowledge) -> None:
+    result = lab(MG, 1.5, "mg/dL", id="mg")
+    result["code"]["coding"].insert(0, {"system": "urn:oid:1.2.3.4", "code": "MG-LOCAL"})
+    card = card_for(_view(knowledge, result, *OTHERS), MAGNESIUM)
+    assert _row(card, "Observation/mg").startswith("| Magnesium (LOINC 19123-9) |")
+
+
+def test_an_albumin_too_large_to_be_a_number_is_skipped_and_counted(knowledge) -> None:
+    huge = json.loads(json.dumps(lab(ALB, 35, "g/L")).replace('"value": 35', '"value": 1e999'), parse_float=Decimal)
+    evaluation = _view(knowledge, lab(CA, 8.0, "mg/dL"), huge, lab(MG, 2.0, "mg/dL"), lab(K, 4.2, "mmol/L"),
+                       lab(NA, 140, "mmol/L"))
+    assert card_for(evaluation, "electrolyte.calcium.low").summary.startswith("Low calcium 8.0 mg/dL")
+    assert evaluation.skipped_resources["Observation:impossible-value"] == 1
