@@ -233,3 +233,10 @@ def test_an_albumin_too_large_to_be_a_number_is_skipped_and_counted(knowledge) -
                        lab(NA, 140, "mmol/L"))
     assert card_for(evaluation, "electrolyte.calcium.low").summary.startswith("Low calcium 8.0 mg/dL")
     assert evaluation.skipped_resources["Observation:impossible-value"] == 1
+
+
+def test_an_invalid_preliminary_result_is_passed_over_quietly(knowledge) -> None:
+    invalid = lab(MG, 0.8, "mg/dL", when="2026-11-20", status="preliminary")
+    invalid["valueQuantity"]["value"] = "not a number"
+    evaluation = _view(knowledge, lab(MG, 2.0, "mg/dL", when="2026-11-10"), invalid, *OTHERS)
+    assert not [rule for rule in rule_ids(evaluation) if rule.startswith("electrolyte.")]
