@@ -163,3 +163,17 @@ def test_every_neuromuscular_junction_disorder_code_matches(terminology, system,
 def test_every_psychological_stress_code_matches(terminology, system, code) -> None:
     """Stress, anxiety, insomnia and single-episode major depression F32.0-F32.5, F32.9, F32.A."""
     assert Concept.PSYCHOLOGICAL_STRESS in terminology.match_coding(system, code)
+
+
+def test_the_terminology_carries_the_knowledge_version(terminology) -> None:
+    assert terminology.version == KNOWLEDGE_VERSION
+
+
+def test_every_missing_value_set_is_named(valuesets) -> None:
+    (valuesets / "tetany.json").unlink()
+    (valuesets / "lab-sodium.json").unlink()
+    _refused(valuesets, "value sets missing or not active: lab-sodium, tetany")
+
+
+def test_listed_codings_are_system_and_code_as_written(terminology) -> None:
+    assert terminology.listed_codings([Concept.TETANY]) == ((ICD10CM, "R29.0"),)
