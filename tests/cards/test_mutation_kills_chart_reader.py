@@ -15,7 +15,22 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from builders import TODAY, card_for, chart, condition, draft, icd, lab, orders, patient, patient_view, rule_ids, twitching
+from builders import (
+    SHIPPED_THRESHOLDS,
+    SHIPPED_WORDING,
+    TODAY,
+    card_for,
+    chart,
+    condition,
+    draft,
+    icd,
+    lab,
+    orders,
+    patient,
+    patient_view,
+    rule_ids,
+    twitching,
+)
 from cards import ChartData
 from cards.chart_reader import read_chart
 
@@ -108,7 +123,8 @@ def test_a_severe_ckd_condition_is_also_ckd(knowledge) -> None:
 
 def test_no_calcium_means_no_calcium_adjustment_problem(terminology) -> None:
     facts = read_chart(chart(twitching(), lab("19123-9", 2.0, "mg/dL"), patient_resource=patient()), terminology,
-                       today=TODAY, lab_recency_days=90, skipped=Counter())
+                       today=TODAY, lab_recency_days=90, thresholds=SHIPPED_THRESHOLDS, wording=SHIPPED_WORDING,
+                       skipped=Counter())
     assert facts.calcium_adjustment_problem == ""
 
 
