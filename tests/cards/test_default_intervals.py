@@ -103,3 +103,10 @@ def test_an_unknown_age_takes_the_adult_interval_with_the_lowest_floor(knowledge
     assert rule not in rule_ids(_evaluate(knowledge, loinc, low, unit, None))
     card = card_for(_evaluate(knowledge, loinc, round(low - step, 2), unit, None), rule)
     assert _shows_default(card.detail, low, high, unit), card.detail
+
+
+@pytest.mark.parametrize(("value", "low"), [(8.6, True), (8.9, False)])
+def test_an_adjusted_calcium_in_mass_units_is_converted_with_calciums_molar_mass(knowledge, value, low) -> None:
+    """40.078 g/mol (IUPAC): 8.6 mg/dL is 2.15 mmol/L, below the adult 2.2; 8.9 mg/dL is 2.22, within it."""
+    evaluation = _evaluate(knowledge, "29265-6", value, "mg/dL", ("y", 40))
+    assert (CA in rule_ids(evaluation)) is low
