@@ -115,19 +115,20 @@ class _ThresholdsFile(_Strict):
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def _yaml(path: Path) -> Any:
+def read_yaml(path: Path, error: type[ValueError] = KnowledgeFileError) -> Any:
+    """`path` parsed as YAML, or `error("file: line N: not valid YAML")` (or "cannot be read")."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KnowledgeFileError(f"{path}: file: cannot be read ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise KnowledgeFileError(f"{path}: {f'line {mark.line + 1}' if mark else 'file'}: not valid YAML") from None
+    except OSError as problem:
+        raise error(f"{path}: file: cannot be read ({problem.strerror})") from None
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        raise error(f"{path}: {f'line {mark.line + 1}' if mark else 'file'}: not valid YAML") from None
 
 
 def read_file(path: Path, model: type[Model]) -> Model:
     """`path` parsed as YAML and validated against `model`, or `KnowledgeFileError` naming file, field, problem."""
-    document = _yaml(path)
+    document = read_yaml(path)
     try:
         return model.model_validate(document)
     except ValidationError as error:
@@ -202,7 +203,7 @@ def load_wording(folder: Path = KNOWLEDGE_FILES / "wording") -> Wording:
     sit in one file only."""
     rules: dict[str, RuleWording] = {}
     for path in sorted(folder.glob("*.yaml")):
-        document = _yaml(path)
+        document = read_yaml(path)
         if not isinstance(document, dict):
             raise KnowledgeFileError(f"{path}: file: must map rule ids to their sentences")
         for rule_id, sentences in document.items():

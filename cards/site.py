@@ -29,9 +29,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from .drafting import RuleInfo
+from .knowledge_files import read_yaml
 from .thresholds import Limit, Thresholds, ThresholdsError
 from .wording import Wording, WordingError
 
@@ -80,15 +79,7 @@ def _fail(path: Path, where: str, problem: str) -> SiteKnowledgeError:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise _fail(path, "file", f"cannot be read ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "file"
-        raise _fail(path, where, "not valid YAML") from None
-    document = document or {}
+    document = read_yaml(path, SiteKnowledgeError) or {}
     if not isinstance(document, dict):
         raise _fail(path, "file", f"must be a mapping with the keys {', '.join(_KEYS)}")
     if unknown := sorted(str(key) for key in set(document) - set(_KEYS)):

@@ -179,3 +179,27 @@ def card_for(evaluation: Any, rule_id: str) -> Any:
     matches = [card for card in evaluation.cards if card.rule_id == rule_id]
     assert len(matches) == 1, f"expected one {rule_id} card, got {rule_ids(evaluation)}"
     return matches[0]
+
+
+# --- reading a card's detail back (the house layout of `cards.drafting.render_detail`) --------------------------
+
+def advice_lines(card: Any) -> list[str]:
+    """The advice bullets of a card's detail, in order."""
+    section = card.detail.split("**Advice**\n\n", 1)[1].split("\n\n**Evidence:**", 1)[0]
+    return [line.removeprefix("- ") for line in section.split("\n")]
+
+
+def evidence_text(card: Any) -> str:
+    return card.detail.split("**Evidence:** ", 1)[1].split("\n", 1)[0]
+
+
+def citation_links(card: Any) -> list[tuple[str, str]]:
+    """(label, url) of every source listed under the evidence."""
+    tail = card.detail.split("**Evidence:** ", 1)[1].split("\n\n", 1)[1]
+    return [tuple(line.removeprefix("- [").removesuffix(")").split("](", 1)) for line in tail.split("\n")]
+
+
+def basis_notes(card: Any) -> list[str]:
+    """The notes under the basis table."""
+    basis = card.detail.split("**Advice**", 1)[0]
+    return [line.removeprefix("- ") for line in basis.split("\n") if line.startswith("- ")]

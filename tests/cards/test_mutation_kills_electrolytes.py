@@ -22,7 +22,20 @@ from decimal import Decimal
 
 import pytest
 
-from builders import TODAY, card_for, icd, lab, medication, patient, patient_view, rule_ids, twitching
+from builders import (
+    TODAY,
+    advice_lines,
+    card_for,
+    citation_links,
+    evidence_text,
+    icd,
+    lab,
+    medication,
+    patient,
+    patient_view,
+    rule_ids,
+    twitching,
+)
 from cards import ChartData
 
 MG, K, NA, CA, CA_ION, CA_ADJ, ALB, EGFR = ("19123-9", "2823-3", "2951-2", "17861-6", "1994-3", "29265-6", "1751-7",
@@ -107,20 +120,6 @@ CA_EVIDENCE = (
     "magnesium makes low calcium refractory.")
 
 
-def _advice(card) -> list[str]:
-    section = card.detail.split("**Advice**\n\n", 1)[1].split("\n\n**Evidence:**", 1)[0]
-    return [line.removeprefix("- ") for line in section.split("\n")]
-
-
-def _evidence(card) -> str:
-    return card.detail.split("**Evidence:** ", 1)[1].split("\n", 1)[0]
-
-
-def _citations(card) -> list[tuple[str, str]]:
-    tail = card.detail.split("**Evidence:** ", 1)[1].split("\n\n", 1)[1]
-    return [tuple(line.removeprefix("- [").removesuffix(")").split("](", 1)) for line in tail.split("\n")]
-
-
 def _normal(*except_for: str):
     normal = {MG: lab(MG, 2.0, "mg/dL"), K: lab(K, 4.2, "mmol/L"), NA: lab(NA, 140, "mmol/L"),
               CA: lab(CA, 9.4, "mg/dL")}
@@ -149,10 +148,10 @@ def test_severe_magnesium_with_low_potassium_and_calcium(all_severe) -> None:
     card = card_for(all_severe, MAGNESIUM)
     assert card.summary == "Low magnesium 0.8 mg/dL (severe) with facial twitching: replace and find the cause"
     assert card.indicator == "critical"
-    assert _advice(card) == [MG_SEVERE, MG_CAUSE, MG_DIET, "Potassium and calcium are also low: correct magnesium "
+    assert advice_lines(card) == [MG_SEVERE, MG_CAUSE, MG_DIET, "Potassium and calcium are also low: correct magnesium "
                              "first, otherwise they will not stay corrected."]
-    assert _evidence(card) == MG_EVIDENCE
-    assert _citations(card) == [STATPEARLS_MG, DUODECIM]
+    assert evidence_text(card) == MG_EVIDENCE
+    assert citation_links(card) == [STATPEARLS_MG, DUODECIM]
     assert card.suggestions == ()
     assert card.handout_topic == "electrolytes"
     for reference in ("Observation/mg", "Observation/k", "Observation/ca", "Condition/tw"):
@@ -163,10 +162,10 @@ def test_severe_potassium_with_low_magnesium(all_severe) -> None:
     card = card_for(all_severe, POTASSIUM)
     assert card.summary == "Low potassium 2.2 mmol/L (severe) with facial twitching: replace and find the cause"
     assert card.indicator == "critical"
-    assert _advice(card) == [K_SEVERE, K_CAUSE, K_DIET, "Magnesium is also low: correct magnesium first (or together), "
+    assert advice_lines(card) == [K_SEVERE, K_CAUSE, K_DIET, "Magnesium is also low: correct magnesium first (or together), "
                              "otherwise potassium will not stay corrected."]
-    assert _evidence(card) == K_EVIDENCE
-    assert _citations(card) == [STATPEARLS_K]
+    assert evidence_text(card) == K_EVIDENCE
+    assert citation_links(card) == [STATPEARLS_K]
     assert card.suggestions == ()
     assert card.handout_topic == "electrolytes"
     assert "Observation/mg" in card.detail
@@ -176,10 +175,10 @@ def test_profound_sodium_below_115_with_low_potassium(all_severe) -> None:
     card = card_for(all_severe, SODIUM)
     assert card.summary == "Low sodium 112 mmol/L (severe) with facial twitching: find the cause; correct slowly"
     assert card.indicator == "critical"
-    assert _advice(card) == [NA_PROFOUND, NA_CAUSE, NA_SALT, NA_CORRECTION, "This patient is high-risk (sodium below "
+    assert advice_lines(card) == [NA_PROFOUND, NA_CAUSE, NA_SALT, NA_CORRECTION, "This patient is high-risk (sodium below "
                              "115 mmol/L, low potassium): keep correction under 8 mmol/L in 24 hours."]
-    assert _evidence(card) == NA_EVIDENCE
-    assert _citations(card) == [EUROPEAN_NA, KIDNEY360, STATPEARLS_NA]
+    assert evidence_text(card) == NA_EVIDENCE
+    assert citation_links(card) == [EUROPEAN_NA, KIDNEY360, STATPEARLS_NA]
     assert card.handout_topic == "electrolytes"
     assert "Observation/k" in card.detail
 
@@ -189,10 +188,10 @@ def test_severe_calcium_with_low_magnesium(all_severe) -> None:
     assert card.summary == ("Low calcium 7.0 mg/dL (severe) with facial twitching: check Chvostek sign, albumin and "
                             "magnesium")
     assert card.indicator == "critical"
-    assert _advice(card) == [CA_SEVERE, CA_EMERGENCY, CA_TOTAL_ONLY, CA_CHVOSTEK, CA_CAUSE, "Magnesium is also low: "
+    assert advice_lines(card) == [CA_SEVERE, CA_EMERGENCY, CA_TOTAL_ONLY, CA_CHVOSTEK, CA_CAUSE, "Magnesium is also low: "
                              "correct magnesium first (or together), otherwise calcium will not stay corrected.", CA_DIET]
-    assert _evidence(card) == CA_EVIDENCE
-    assert _citations(card) == [SFE]
+    assert evidence_text(card) == CA_EVIDENCE
+    assert citation_links(card) == [SFE]
     assert card.suggestions == ()
     assert card.handout_topic == "electrolytes"
 
@@ -203,7 +202,7 @@ def test_mild_magnesium_alone_proposes_a_supplement(knowledge) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL", id="mg"), *_normal(MG)), MAGNESIUM)
     assert card.summary == "Low magnesium 1.5 mg/dL (mild) with facial twitching: replace and find the cause"
     assert card.indicator == "info"
-    assert _advice(card) == [MG_CAUSE, MG_DIET, MG_SUPPLEMENT]
+    assert advice_lines(card) == [MG_CAUSE, MG_DIET, MG_SUPPLEMENT]
     suggestion, resource = _proposal(card, "magnesium-supplement")
     assert suggestion.label == "Propose oral magnesium supplement (if diet is not enough)"
     assert resource["medicationCodeableConcept"] == {
@@ -220,7 +219,7 @@ def test_moderate_magnesium_is_a_warning(knowledge) -> None:
 def test_mild_magnesium_with_kidney_disease(knowledge, egfr, sentence, proposed) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL"), lab(EGFR, egfr, "mL/min/{1.73_m2}", id="egfr"),
                           *_normal(MG)), MAGNESIUM)
-    assert sentence in _advice(card)
+    assert sentence in advice_lines(card)
     assert ("magnesium-supplement" in [s.key for s in card.suggestions]) is proposed
     assert "Observation/egfr" in card.detail
 
@@ -228,19 +227,19 @@ def test_mild_magnesium_with_kidney_disease(knowledge, egfr, sentence, proposed)
 def test_magnesium_with_only_potassium_also_low_says_it(knowledge) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL"), lab(K, 3.2, "mmol/L", id="k"), *_normal(MG, K)),
                     MAGNESIUM)
-    assert _advice(card)[-1] == "Potassium is also low: correct magnesium first, otherwise it will not stay corrected."
+    assert advice_lines(card)[-1] == "Potassium is also low: correct magnesium first, otherwise it will not stay corrected."
     assert "Observation/k" in card.detail
 
 
 def test_magnesium_with_only_calcium_also_low_says_it(knowledge) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL"), lab(CA, 8.0, "mg/dL"), *_normal(MG, CA)), MAGNESIUM)
-    assert _advice(card)[-1] == "Calcium is also low: correct magnesium first, otherwise it will not stay corrected."
+    assert advice_lines(card)[-1] == "Calcium is also low: correct magnesium first, otherwise it will not stay corrected."
 
 
 def test_low_sodium_is_not_named_on_the_magnesium_card(knowledge) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL"), lab(NA, 131, "mmol/L", id="na"), *_normal(MG, NA)),
                     MAGNESIUM)
-    assert _advice(card) == [MG_CAUSE, MG_DIET, MG_SUPPLEMENT]
+    assert advice_lines(card) == [MG_CAUSE, MG_DIET, MG_SUPPLEMENT]
     assert "Observation/na" not in card.detail
 
 
@@ -248,7 +247,7 @@ def test_mild_potassium_without_magnesium_asks_for_magnesium(knowledge) -> None:
     card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L", id="k"), *_normal(MG, K)), POTASSIUM)
     assert card.summary == "Low potassium 3.2 mmol/L (mild) with facial twitching: replace and find the cause"
     assert card.indicator == "info"
-    assert _advice(card) == [K_CAUSE, K_DIET, "Magnesium has not been measured recently: check it, because low "
+    assert advice_lines(card) == [K_CAUSE, K_DIET, "Magnesium has not been measured recently: check it, because low "
                              "magnesium makes low potassium hard to correct.", K_SUPPLEMENT]
     suggestion, resource = _proposal(card, "potassium-supplement")
     assert suggestion.label == "Propose oral potassium chloride (if diet is not enough)"
@@ -260,7 +259,7 @@ def test_mild_potassium_without_magnesium_asks_for_magnesium(knowledge) -> None:
 
 def test_potassium_with_normal_magnesium_says_nothing_about_magnesium(knowledge) -> None:
     card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L"), *_normal(K)), POTASSIUM)
-    assert _advice(card) == [K_CAUSE, K_DIET, K_SUPPLEMENT]
+    assert advice_lines(card) == [K_CAUSE, K_DIET, K_SUPPLEMENT]
 
 
 def test_moderate_potassium_is_a_warning_and_still_proposes_a_supplement(knowledge) -> None:
@@ -272,7 +271,7 @@ def test_moderate_potassium_is_a_warning_and_still_proposes_a_supplement(knowled
 def test_potassium_with_kidney_disease_and_a_sparing_diuretic_proposes_nothing(knowledge) -> None:
     card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L"), icd("N18.3", id="ckd"),
                           medication("spironolactone 25 MG", rxnorm="9997", id="spiro"), *_normal(K)), POTASSIUM)
-    assert _advice(card)[-1] == (
+    assert advice_lines(card)[-1] == (
         "No potassium supplement is proposed because of chronic kidney disease and a potassium-sparing diuretic "
         "(spironolactone 25 MG): these raise the risk of dangerously high potassium. Replace only with close "
         "monitoring of potassium.")
@@ -282,7 +281,7 @@ def test_potassium_with_kidney_disease_and_a_sparing_diuretic_proposes_nothing(k
 
 def test_potassium_with_a_sparing_diuretic_alone(knowledge) -> None:
     card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L"), medication("Amiloride 5 MG"), *_normal(K)), POTASSIUM)
-    assert _advice(card)[-1] == (
+    assert advice_lines(card)[-1] == (
         "No potassium supplement is proposed because of a potassium-sparing diuretic (Amiloride 5 MG): this raises "
         "the risk of dangerously high potassium. Replace only with close monitoring of potassium.")
 
@@ -291,7 +290,7 @@ def test_mild_sodium_alone(knowledge) -> None:
     card = card_for(_view(knowledge, lab(NA, 132, "mmol/L"), *_normal(NA)), SODIUM)
     assert card.summary == "Low sodium 132 mmol/L (mild) with facial twitching: find the cause; correct slowly"
     assert card.indicator == "info"
-    assert _advice(card) == [NA_CAUSE, NA_SALT, NA_CORRECTION]
+    assert advice_lines(card) == [NA_CAUSE, NA_SALT, NA_CORRECTION]
     assert card.suggestions == ()
 
 
@@ -302,14 +301,14 @@ def test_sodium_bands_and_the_115_high_risk_cut_off(knowledge, sodium, severity,
     """European guideline: profound < 125, moderate 125-129; Kidney360: high risk below 115 mmol/L."""
     card = card_for(_view(knowledge, lab(NA, sodium, "mmol/L"), *_normal(NA)), SODIUM)
     assert f"({severity})" in card.summary
-    assert (NA_PROFOUND in _advice(card)) is (severity == "severe")
+    assert (NA_PROFOUND in advice_lines(card)) is (severity == "severe")
     high_risk_line = "This patient is high-risk (sodium below 115 mmol/L): keep correction under 8 mmol/L in 24 hours."
-    assert (high_risk_line in _advice(card)) is high_risk
+    assert (high_risk_line in advice_lines(card)) is high_risk
 
 
 def test_sodium_with_low_potassium_is_high_risk(knowledge) -> None:
     card = card_for(_view(knowledge, lab(NA, 132, "mmol/L"), lab(K, 3.2, "mmol/L", id="k"), *_normal(NA, K)), SODIUM)
-    assert _advice(card)[-1] == "This patient is high-risk (low potassium): keep correction under 8 mmol/L in 24 hours."
+    assert advice_lines(card)[-1] == "This patient is high-risk (low potassium): keep correction under 8 mmol/L in 24 hours."
     assert "Observation/k" in card.detail
 
 
@@ -318,7 +317,7 @@ def test_mild_total_calcium_proposes_calcium_carbonate(knowledge) -> None:
     assert card.summary == ("Low calcium 8.2 mg/dL (mild) with facial twitching: check Chvostek sign, albumin and "
                             "magnesium")
     assert card.indicator == "info"
-    assert _advice(card) == [CA_EMERGENCY, CA_TOTAL_ONLY, CA_CHVOSTEK, CA_CAUSE, CA_DIET, CA_SUPPLEMENT]
+    assert advice_lines(card) == [CA_EMERGENCY, CA_TOTAL_ONLY, CA_CHVOSTEK, CA_CAUSE, CA_DIET, CA_SUPPLEMENT]
     suggestion, resource = _proposal(card, "calcium-supplement")
     assert suggestion.label == "Propose oral calcium carbonate (if diet is not enough)"
     assert resource["medicationCodeableConcept"] == {
@@ -331,15 +330,15 @@ def test_low_ionized_calcium_confirms_true_hypocalcaemia_and_shows_no_albumin(kn
     card = card_for(_view(knowledge, lab(CA_ION, 1.05, "mmol/L", id="ica"), lab(CA, 8.0, "mg/dL", id="ca"),
                           lab(ALB, 3.0, "g/dL", id="alb"), *_normal(CA)), CALCIUM)
     assert card.summary.startswith("Low ionized calcium 1.05 mmol/L (mild) with facial twitching")
-    assert _advice(card)[1] == "Ionized calcium is low, which confirms true hypocalcaemia."
+    assert advice_lines(card)[1] == "Ionized calcium is low, which confirms true hypocalcaemia."
     assert "Observation/alb" not in card.detail
-    assert _citations(card) == [SFE]
+    assert citation_links(card) == [SFE]
 
 
 def test_the_laboratory_adjusted_calcium(knowledge) -> None:
     card = card_for(_view(knowledge, lab(CA_ADJ, 2.0, "mmol/L"), *_normal(CA)), CALCIUM)
     assert card.summary.startswith("Low adjusted calcium 2.0 mmol/L (mild) with facial twitching")
-    assert _advice(card)[1] == ("Graded on the laboratory's albumin-adjusted calcium; ionized calcium confirms true "
+    assert advice_lines(card)[1] == ("Graded on the laboratory's albumin-adjusted calcium; ionized calcium confirms true "
                                 "hypocalcaemia.")
 
 
@@ -348,11 +347,11 @@ def test_a_calculated_adjusted_calcium_states_the_formula_and_cites_payne(knowle
     card = card_for(_view(knowledge, lab(CA, 8.0, "mg/dL", id="ca"), lab(ALB, 3.5, "g/dL", id="alb"), *_normal(CA)),
                     CALCIUM)
     assert card.summary.startswith("Low adjusted calcium")
-    sentence = _advice(card)[1]
+    sentence = advice_lines(card)[1]
     assert sentence.startswith("Graded on albumin-adjusted calcium, calculated ")
     assert sentence.endswith(". This is an estimate, unreliable in critical illness, acid-base disturbance, kidney "
                              "failure and paraproteinaemia: measure ionized calcium to confirm.")
-    assert _citations(card) == [SFE, PAYNE]
+    assert citation_links(card) == [SFE, PAYNE]
     assert "Observation/alb" in card.detail and "Observation/ca" in card.detail
 
 
@@ -369,12 +368,12 @@ def test_a_child_is_told_where_the_dose_comes_from(knowledge) -> None:
     dose = ("The patient is 8 years old: the proposal carries no dose, and children's doses go by weight - take the "
             "dose from a paediatric formulary.")
     for rule in (MAGNESIUM, POTASSIUM, CALCIUM):
-        assert dose in _advice(card_for(evaluation, rule))
+        assert dose in advice_lines(card_for(evaluation, rule))
 
 
 def test_an_adult_gets_no_paediatric_dosing_sentence(knowledge) -> None:
     card = card_for(_view(knowledge, lab(MG, 1.5, "mg/dL"), *_normal(MG)), MAGNESIUM)
-    assert not any("paediatric formulary" in line for line in _advice(card))
+    assert not any("paediatric formulary" in line for line in advice_lines(card))
 
 
 # --- the panel card --------------------------------------------------------------------------------------------------
@@ -386,16 +385,16 @@ def test_no_electrolytes_asks_for_the_panel(knowledge) -> None:
     assert card.indicator == "info"
     assert "| Magnesium, potassium, sodium, calcium | no usable result | - | none since 2026-08-27 (90 days) | " \
            "Observation search |" in card.detail
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "Low magnesium, potassium, sodium or calcium can cause muscle twitching and are easy to correct.",
         "Test when twitching persists, spreads beyond one eyelid, or comes with cramps, tingling or weakness; add "
         "albumin to interpret total calcium.",
         "Brief eyelid twitching in one muscle that settles within days needs no tests.",
     ]
-    assert _evidence(card) == (
+    assert evidence_text(card) == (
         "Duodecim EBM Guidelines: no investigations are needed for benign myokymia of one muscle that does not spread; "
         "electrolyte causes of twitching are treatable when present. Test codes from the HL7 PDDI LOINC value sets.")
-    assert _citations(card) == [DUODECIM, PDDI]
+    assert citation_links(card) == [DUODECIM, PDDI]
     assert card.handout_topic == "electrolytes"
     [suggestion] = card.suggestions
     assert (suggestion.key, suggestion.label, suggestion.is_recommended) == (
@@ -414,7 +413,7 @@ def test_an_unusable_result_gets_the_review_panel_card(knowledge) -> None:
     card = card_for(evaluation, PANEL)
     assert card.summary == "Facial twitching: a recent electrolyte result could not be used; review it (details)"
     assert "Observation/k" in card.detail
-    assert len(_advice(card)) == 4
+    assert len(advice_lines(card)) == 4
 
 
 def test_normal_electrolytes_raise_no_electrolyte_card(knowledge) -> None:
@@ -444,14 +443,14 @@ def test_each_card_mentions_a_newer_result_it_could_not_read(knowledge, code, ol
     evaluation = _view(knowledge, newer, older, *_normal(code))
     card = card_for(evaluation, rule)
     assert (f"A result could not be read because its unit is not one we can interpret ({label}: value 1.0, unit "
-            "furlongs, dated 2026-11-20, Observation/bad): check it in the laboratory report.") in _advice(card)
+            "furlongs, dated 2026-11-20, Observation/bad): check it in the laboratory report.") in advice_lines(card)
     assert PANEL not in rule_ids(evaluation)  # the card that shows the note is enough
 
 
 def test_two_potassium_sparing_diuretics_are_both_named(knowledge) -> None:
     card = card_for(_view(knowledge, lab(K, 3.2, "mmol/L"), medication("spironolactone 25 MG", rxnorm="9997"),
                           medication("Amiloride 5 MG"), *_normal(K)), POTASSIUM)
-    assert _advice(card)[-1] == (
+    assert advice_lines(card)[-1] == (
         "No potassium supplement is proposed because of a potassium-sparing diuretic (spironolactone 25 MG, Amiloride "
         "5 MG): this raises the risk of dangerously high potassium. Replace only with close monitoring of potassium.")
 

@@ -15,7 +15,19 @@ from __future__ import annotations
 
 import pytest
 
-from builders import card_for, icd, medication, patient, patient_view, rule_ids, twitching
+from builders import (
+    advice_lines,
+    basis_notes,
+    card_for,
+    citation_links,
+    evidence_text,
+    icd,
+    medication,
+    patient,
+    patient_view,
+    rule_ids,
+    twitching,
+)
 
 START, REVIEW = "epilepsy.anticonvulsant.start", "epilepsy.treatment.review"
 VALPROATE, MALE = "epilepsy.valproate.pregnancy-prevention", "epilepsy.valproate.male-precautions"
@@ -54,31 +66,12 @@ NO_PRESCRIPTION_ADVICE = ("No active anticonvulsant prescription is on record: c
                           "taking.")
 
 
-def _advice(card) -> list[str]:
-    section = card.detail.split("**Advice**\n\n", 1)[1].split("\n\n**Evidence:**", 1)[0]
-    return [line.removeprefix("- ") for line in section.split("\n")]
-
-
-def _evidence(card) -> str:
-    return card.detail.split("**Evidence:** ", 1)[1].split("\n", 1)[0]
-
-
-def _citations(card) -> list[tuple[str, str]]:
-    tail = card.detail.split("**Evidence:** ", 1)[1].split("\n\n", 1)[1]
-    return [tuple(line.removeprefix("- [").removesuffix(")").split("](", 1)) for line in tail.split("\n")]
-
-
-def _notes(card) -> list[str]:
-    basis = card.detail.split("**Advice**", 1)[0]
-    return [line.removeprefix("- ") for line in basis.split("\n") if line.startswith("- ")]
-
-
 def test_untreated_epilepsy_says_start_through_neurology(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G40.909", id="ep")), START)
     assert card.summary == ("Epilepsy with facial twitching and no active anticonvulsant: neurology review to start "
                             "treatment")
     assert card.indicator == "warning"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "Facial twitching in someone with epilepsy may be focal seizure activity: ask about spreading jerks, loss of "
         "awareness, and twitching that persists in sleep.",
         "Anticonvulsants (for example lamotrigine, levetiracetam, valproate) damp down nerve excitability; the choice "
@@ -86,9 +79,9 @@ def test_untreated_epilepsy_says_start_through_neurology(knowledge) -> None:
         "Valproate: not for anyone who could become pregnant, and not started under 55 without two specialists' "
         "agreement (MHRA 2024).",
     ]
-    assert _evidence(card) == ("Antiseizure medicines are the standard treatment of epilepsy (NICE NG217). No trials "
+    assert evidence_text(card) == ("Antiseizure medicines are the standard treatment of epilepsy (NICE NG217). No trials "
                                "address facial twitching as such.")
-    assert _citations(card) == [NICE_NG217]
+    assert citation_links(card) == [NICE_NG217]
     assert card.handout_topic == "epilepsy"
     assert "| Anticonvulsant | none active | - | - | MedicationRequest search (status active) |" in card.detail
     [referral] = card.suggestions
@@ -96,12 +89,12 @@ def test_untreated_epilepsy_says_start_through_neurology(knowledge) -> None:
     [request] = referral.resources
     assert request["code"] == {"text": "Referral to neurology (epilepsy)"}
     assert request["reasonReference"] == [{"reference": "Condition/ep"}]
-    assert _notes(card) == []
+    assert basis_notes(card) == []
 
 
 def test_provisional_epilepsy_says_it_is_not_confirmed(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G40.909", verification="provisional")), START)
-    [note] = _notes(card)
+    [note] = basis_notes(card)
     assert note.endswith(" is recorded as provisional, not confirmed: confirm it before acting on it.")
 
 
@@ -117,10 +110,10 @@ def test_treated_epilepsy_offers_drug_levels_and_reviews_control(knowledge) -> N
     assert card.summary == ("Epilepsy on Lamotrigine 100 MG, Valproic Acid 250 MG: review seizure control and "
                             "adherence; twitching may be breakthrough seizures")
     assert card.indicator == "info"
-    assert _advice(card) == REVIEW_ADVICE
-    assert _evidence(card) == ("Treatment review and monitoring per NICE NG217. No trials address facial twitching as "
+    assert advice_lines(card) == REVIEW_ADVICE
+    assert evidence_text(card) == ("Treatment review and monitoring per NICE NG217. No trials address facial twitching as "
                                "such.")
-    assert _citations(card) == [NICE_NG217]
+    assert citation_links(card) == [NICE_NG217]
     assert card.selection_behavior == "any"
     assert card.handout_topic == "epilepsy"
     levels = {s.key: s for s in card.suggestions}
@@ -157,13 +150,13 @@ def test_underdosing_with_treatment_is_a_warning_about_missed_doses(knowledge) -
     assert card.summary == ("Epilepsy with antiepileptic underdosing coded: missed doses may explain twitching or "
                             "seizures")
     assert card.indicator == "warning"
-    assert _advice(card) == [UNDERDOSING_ADVICE, *REVIEW_ADVICE]
+    assert advice_lines(card) == [UNDERDOSING_ADVICE, *REVIEW_ADVICE]
     assert "Condition/under" in card.detail
 
 
 def test_underdosing_without_a_prescription_asks_what_is_taken(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G40.909"), icd("T42.6X6A")), REVIEW)
-    assert _advice(card) == [UNDERDOSING_ADVICE, NO_PRESCRIPTION_ADVICE, *REVIEW_ADVICE]
+    assert advice_lines(card) == [UNDERDOSING_ADVICE, NO_PRESCRIPTION_ADVICE, *REVIEW_ADVICE]
 
 
 def test_valproate_in_someone_who_could_become_pregnant(knowledge) -> None:
@@ -172,10 +165,10 @@ def test_valproate_in_someone_who_could_become_pregnant(knowledge) -> None:
     assert card.summary == ("On valproate and could become pregnant: Pregnancy Prevention Programme and MHRA 2024 "
                             "rules")
     assert card.indicator == "warning"
-    assert _advice(card) == VALPROATE_RISKS
-    assert _evidence(card) == VALPROATE_EVIDENCE
-    assert _citations(card) == [NICE_NG217, OPENFDA]
-    assert _notes(card) == ["Could become pregnant: female, age 28 (within 12-55)."]
+    assert advice_lines(card) == VALPROATE_RISKS
+    assert evidence_text(card) == VALPROATE_EVIDENCE
+    assert citation_links(card) == [NICE_NG217, OPENFDA]
+    assert basis_notes(card) == ["Could become pregnant: female, age 28 (within 12-55)."]
     assert card.handout_topic == "epilepsy"
     assert "MedicationRequest/vpa" in card.detail and "Patient/p1" in card.detail
 
@@ -185,7 +178,7 @@ def test_valproate_in_pregnancy_says_urgent_review_and_do_not_stop_suddenly(know
                                  patient_resource=patient("female", "1998-05-01")), VALPROATE)
     assert card.summary == "Pregnant and on valproate: urgent specialist review - high risk of birth defects"
     assert card.indicator == "critical"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "Pregnant on valproate: urgent specialist review of the epilepsy treatment; do not stop valproate suddenly "
         "without advice, because seizures also harm mother and baby.", *VALPROATE_RISKS]
     assert "Condition/preg" in card.detail
@@ -210,7 +203,7 @@ def test_valproate_in_a_man_gives_the_mhra_precautions(knowledge) -> None:
     assert card.summary == ("On valproate (male): effective contraception and no sperm donation, during and 3 months "
                             "after")
     assert card.indicator == "info"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "As a precaution, he and his partner should use effective contraception (condoms plus the partner's own "
         "method) during treatment and for 3 months after stopping valproate (MHRA 2024).",
         "No sperm donation during treatment and for 3 months after stopping.",
@@ -219,12 +212,12 @@ def test_valproate_in_a_man_gives_the_mhra_precautions(knowledge) -> None:
         "Starting valproate in anyone under 55 needs two specialists to document that nothing else is effective or "
         "tolerated (MHRA 2024); a second specialist is not required for men already taking it (MHRA 2025).",
     ]
-    assert _evidence(card) == (
+    assert evidence_text(card) == (
         "A Nordic registry study suggests a possibly higher risk of neurodevelopmental disorders in children of fathers "
         "taking valproate in the 3 months before conception (about 4-6% vs 2-3% with lamotrigine or levetiracetam; "
         "adjusted hazard ratio 1.5); causation is not confirmed, and the risk is far below that after use in "
         "pregnancy. The advice is a regulatory precaution (MHRA).")
-    assert _citations(card) == [MHRA_2024_MEN, MHRA_2025_MEN]
+    assert citation_links(card) == [MHRA_2024_MEN, MHRA_2025_MEN]
     assert card.handout_topic == "epilepsy"
     assert "MedicationRequest/vpa" in card.detail and "Patient/p1" in card.detail
     assert VALPROATE not in rule_ids(patient_view(knowledge, twitching(), medication("Valproic Acid 250 MG"),
@@ -257,5 +250,5 @@ def test_the_referral_and_the_level_are_for_this_patient(knowledge) -> None:
 def test_a_provisional_epilepsy_on_treatment_says_it_is_not_confirmed(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G40.909", verification="provisional"),
                                  medication("Levetiracetam 500 MG")), REVIEW)
-    [note] = _notes(card)
+    [note] = basis_notes(card)
     assert note.endswith(" is recorded as provisional, not confirmed: confirm it before acting on it.")

@@ -18,7 +18,24 @@ from __future__ import annotations
 
 import pytest
 
-from builders import TODAY, card_for, chart, condition, draft, icd, lab, medication, orders, patient, rule_ids, twitching
+from builders import (
+    TODAY,
+    advice_lines,
+    basis_notes,
+    card_for,
+    chart,
+    citation_links,
+    condition,
+    draft,
+    evidence_text,
+    icd,
+    lab,
+    medication,
+    orders,
+    patient,
+    rule_ids,
+    twitching,
+)
 from cards import OrderContext
 
 K_MOLAR, EGFR = "2823-3", "62238-1"
@@ -71,26 +88,6 @@ def _check(knowledge, order_context, *resources, person=None):
                                      order_context, today=TODAY)
 
 
-def _advice(card) -> list[str]:
-    """The advice bullets of a card's detail, in order."""
-    section = card.detail.split("**Advice**\n\n", 1)[1].split("\n\n**Evidence:**", 1)[0]
-    return [line.removeprefix("- ") for line in section.split("\n")]
-
-
-def _evidence(card) -> str:
-    return card.detail.split("**Evidence:** ", 1)[1].split("\n", 1)[0]
-
-
-def _citations(card) -> list[tuple[str, str]]:
-    tail = card.detail.split("**Evidence:** ", 1)[1].split("\n\n", 1)[1]
-    return [tuple(line.removeprefix("- [").removesuffix(")").split("](", 1)) for line in tail.split("\n")]
-
-
-def _notes(card) -> list[str]:
-    basis = card.detail.split("**Advice**", 1)[0]
-    return [line.removeprefix("- ") for line in basis.split("\n") if line.startswith("- ")]
-
-
 # --- potassium -------------------------------------------------------------------------------------------------------
 
 def test_potassium_order_with_high_potassium_says_do_not_give_it(knowledge) -> None:
@@ -98,9 +95,9 @@ def test_potassium_order_with_high_potassium_says_do_not_give_it(knowledge) -> N
                            lab(K_MOLAR, 5.9, "mmol/L", id="k-lab")), POTASSIUM)
     assert card.summary == "Potassium order with potassium above range: risk of dangerously high potassium"
     assert card.indicator == "critical"
-    assert _advice(card) == [POTASSIUM_DO_NOT_GIVE, POTASSIUM_CONTRAINDICATED]
-    assert _evidence(card) == POTASSIUM_EVIDENCE
-    assert _citations(card) == [OPENFDA, STATPEARLS_K]
+    assert advice_lines(card) == [POTASSIUM_DO_NOT_GIVE, POTASSIUM_CONTRAINDICATED]
+    assert evidence_text(card) == POTASSIUM_EVIDENCE
+    assert citation_links(card) == [OPENFDA, STATPEARLS_K]
     assert (card.source.label, card.source.url) == OPENFDA
     assert card.handout_topic is None
 
@@ -109,15 +106,15 @@ def test_potassium_order_without_a_potassium_result_says_measure_it_first(knowle
     card = card_for(_check(knowledge, orders(draft("Potassium Chloride 20 MEQ")), icd("N18.3", id="ckd")), POTASSIUM)
     assert card.summary == "Potassium order with chronic kidney disease: risk of dangerously high potassium"
     assert card.indicator == "warning"
-    assert _advice(card) == [POTASSIUM_CAREFUL, POTASSIUM_MEASURE_FIRST, POTASSIUM_CONTRAINDICATED]
+    assert advice_lines(card) == [POTASSIUM_CAREFUL, POTASSIUM_MEASURE_FIRST, POTASSIUM_CONTRAINDICATED]
     assert "Condition/ckd" in card.detail  # the kidney evidence is in the basis
 
 
 def test_potassium_order_with_a_result_does_not_ask_to_measure_it(knowledge) -> None:
     card = card_for(_check(knowledge, orders(draft("Potassium Chloride 20 MEQ")), icd("N18.3"),
                            lab(K_MOLAR, 4.0, "mmol/L")), POTASSIUM)
-    assert POTASSIUM_MEASURE_FIRST not in _advice(card)
-    assert POTASSIUM_DO_NOT_GIVE not in _advice(card)
+    assert POTASSIUM_MEASURE_FIRST not in advice_lines(card)
+    assert POTASSIUM_DO_NOT_GIVE not in advice_lines(card)
 
 
 def test_potassium_order_lists_every_risk_and_its_basis(knowledge) -> None:
@@ -155,14 +152,14 @@ def test_magnesium_order_with_severe_kidney_disease_says_reduce_and_monitor(know
                            icd("N18.5", id="ckd5")), MAGNESIUM)
     assert card.summary == "Magnesium order with severe kidney disease: magnesium is cleared only by the kidneys"
     assert card.indicator == "warning"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "Magnesium can build up to toxic levels when kidney function is severely reduced: give it only if clearly "
         "needed, at a reduced dose, with magnesium levels monitored.",
         "Watch for toxicity: drowsiness, weakness, low blood pressure, loss of reflexes.",
     ]
-    assert _evidence(card) == ("Magnesium sulfate labels: excreted solely by the kidneys, use with caution in renal "
+    assert evidence_text(card) == ("Magnesium sulfate labels: excreted solely by the kidneys, use with caution in renal "
                                "impairment.")
-    assert _citations(card) == [OPENFDA]
+    assert citation_links(card) == [OPENFDA]
     assert "Condition/ckd5" in card.detail and "MedicationRequest/mg" in card.detail
 
 
@@ -173,10 +170,10 @@ def test_valproate_order_in_pregnancy_says_do_not_start(knowledge) -> None:
                            icd("Z33.1", id="preg"), person=patient("female", "1998-05-01")), VALPROATE_PREGNANCY)
     assert card.summary == ("Valproate ordered during pregnancy: high risk of birth defects; specialist review now")
     assert card.indicator == "critical"
-    assert _advice(card) == [VALPROATE_PREGNANT_DO_NOT_START, *VALPROATE_RISKS]
-    assert _evidence(card) == VALPROATE_EVIDENCE
-    assert _citations(card) == [NICE_NG217, OPENFDA]
-    assert _notes(card) == ["Could become pregnant: female, age 28 (within 12-55)."]
+    assert advice_lines(card) == [VALPROATE_PREGNANT_DO_NOT_START, *VALPROATE_RISKS]
+    assert evidence_text(card) == VALPROATE_EVIDENCE
+    assert citation_links(card) == [NICE_NG217, OPENFDA]
+    assert basis_notes(card) == ["Could become pregnant: female, age 28 (within 12-55)."]
     assert card.handout_topic == "epilepsy"
     assert "Condition/preg" in card.detail and "Patient/p1" in card.detail
 
@@ -187,7 +184,7 @@ def test_valproate_order_for_someone_who_could_become_pregnant_states_the_risks(
     assert card.summary == ("Valproate ordered for someone who could become pregnant: birth-defect risk, pregnancy "
                             "prevention")
     assert card.indicator == "warning"
-    assert _advice(card) == list(VALPROATE_RISKS)
+    assert advice_lines(card) == list(VALPROATE_RISKS)
     assert not card.suggestions[0].is_recommended
 
 
@@ -196,7 +193,7 @@ def test_valproate_order_for_a_pregnant_woman_outside_the_age_band_is_still_crit
     evaluation = _check(knowledge, orders(draft("Valproic Acid 250 MG Oral Capsule")), icd("Z33.1"),
                         person=patient("female", "1969-05-01"))
     card = card_for(evaluation, VALPROATE_PREGNANCY)
-    assert card.indicator == "critical" and VALPROATE_PREGNANT_DO_NOT_START in _advice(card)
+    assert card.indicator == "critical" and VALPROATE_PREGNANT_DO_NOT_START in advice_lines(card)
     assert VALPROATE_UNDER_55 not in rule_ids(evaluation)
 
 
@@ -221,12 +218,12 @@ def test_valproate_order_for_a_man_under_55(knowledge) -> None:
     assert card.summary == ("Valproate ordered for a patient under 55: two-specialist agreement needed to start "
                             "(MHRA 2024)")
     assert card.indicator == "warning"
-    assert _advice(card) == [VALPROATE_UNDER_55_START, VALPROATE_UNDER_55_MEN]
-    assert _evidence(card) == (
+    assert advice_lines(card) == [VALPROATE_UNDER_55_START, VALPROATE_UNDER_55_MEN]
+    assert evidence_text(card) == (
         "MHRA Drug Safety Updates: start restriction for patients under 55 (January 2024); precautions for men "
         "(September 2024), based on an observational Nordic registry study (pooled adjusted hazard ratio 1.50, 95% CI "
         "1.09-2.07) - a possible, unconfirmed risk, far below the 30-40% after exposure in the womb.")
-    assert _citations(card) == [MHRA_2025_MEN, MHRA_2024_MEN, NICE_NG217]
+    assert citation_links(card) == [MHRA_2025_MEN, MHRA_2024_MEN, NICE_NG217]
     assert card.handout_topic == "epilepsy"
     assert not card.suggestions[0].is_recommended
 
@@ -235,7 +232,7 @@ def test_valproate_order_continuing_treatment_in_a_girl_before_menarche(knowledg
     card = card_for(_check(knowledge, orders(draft("Valproic Acid 250 MG Oral Capsule")),
                            medication("Divalproex Sodium 250 MG", id="on-vpa"), person=patient("female", "2016-01-01")),
                     VALPROATE_UNDER_55)
-    assert _advice(card) == [VALPROATE_UNDER_55_START, VALPROATE_UNDER_55_CONTINUING]  # no advice for men
+    assert advice_lines(card) == [VALPROATE_UNDER_55_START, VALPROATE_UNDER_55_CONTINUING]  # no advice for men
     assert "MedicationRequest/on-vpa" in card.detail
 
 
@@ -254,15 +251,15 @@ def test_lamotrigine_with_valproate_says_halve_the_titration_and_warns_of_rash(k
     assert card.summary == ("Lamotrigine with valproate: use the halved titration; higher risk of serious rash "
                             "(SJS/TEN)")
     assert card.indicator == "warning"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "With valproate, lamotrigine needs about half the usual titration (for example 25 mg every other day for 2 "
         "weeks, then 25 mg daily for 2 weeks), following the product label.",
         "Serious rash (Stevens-Johnson syndrome, toxic epidermal necrolysis) is more likely with valproate and with "
         "fast titration: tell the patient to report any rash at once.",
     ]
-    assert _evidence(card) == ("Lamotrigine boxed warning (serious rash; risk increased by valproate and by exceeding "
+    assert evidence_text(card) == ("Lamotrigine boxed warning (serious rash; risk increased by valproate and by exceeding "
                                "the recommended titration), openFDA label.")
-    assert _citations(card) == [OPENFDA, NICE_NG217]
+    assert citation_links(card) == [OPENFDA, NICE_NG217]
     assert card.handout_topic == "epilepsy"
     assert "MedicationRequest/lam" in card.detail and "MedicationRequest/vpa" in card.detail
 
@@ -298,15 +295,15 @@ def test_botulinum_with_myasthenia_says_involve_the_neurologist(knowledge) -> No
     card = card_for(_check(knowledge, orders(draft(BOTOX, id="b")), condition("91637004", id="mg")), BOTULINUM_NMJ)
     assert card.summary == ("Botulinum toxin ordered with a neuromuscular junction disorder: higher risk of serious "
                             "weakness")
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "Patients with myasthenia gravis, Lambert-Eaton syndrome or ALS are at higher risk of severe weakness, "
         "swallowing and breathing problems after botulinum toxin: involve their neurologist before injecting, and use "
         "the lowest dose if it goes ahead.",
         "Tell the patient to seek help at once for trouble swallowing, speaking or breathing.",
     ]
-    assert _evidence(card) == ("Botulinum toxin boxed warning (distant spread of toxin effect) and label warnings for "
+    assert evidence_text(card) == ("Botulinum toxin boxed warning (distant spread of toxin effect) and label warnings for "
                                "pre-existing neuromuscular disorders, openFDA labels.")
-    assert _citations(card) == [OPENFDA, AAN_2016]
+    assert citation_links(card) == [OPENFDA, AAN_2016]
     assert card.handout_topic == "botulinum-toxin"
     assert "Condition/mg" in card.detail
 
@@ -316,11 +313,11 @@ def test_botulinum_in_pregnancy_says_defer(knowledge) -> None:
     assert card.summary == ("Botulinum toxin ordered during pregnancy: insufficient safety data; defer unless clearly "
                             "needed")
     assert card.indicator == "warning"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "There are insufficient data on botulinum toxin in pregnancy: defer treatment until after the pregnancy where "
         "possible, or go ahead only on specialist advice after discussing the uncertainty with the patient."]
-    assert _evidence(card) == "Product labels (openFDA): no adequate data in pregnant women."
-    assert _citations(card) == [OPENFDA]
+    assert evidence_text(card) == "Product labels (openFDA): no adequate data in pregnant women."
+    assert citation_links(card) == [OPENFDA]
     assert card.handout_topic == "botulinum-toxin"
     assert "Condition/preg" in card.detail
 
@@ -330,16 +327,16 @@ def test_botulinum_for_a_child_under_12_says_below_the_licensed_age(knowledge) -
     card = card_for(_check(knowledge, orders(draft(BOTOX)), person=patient("female", "2017-05-01")), BOTULINUM_CHILD)
     assert card.summary == "Botulinum toxin ordered for a child under 12: below the licensed age"
     assert card.indicator == "warning"
-    assert _advice(card) == [
+    assert advice_lines(card) == [
         "The patient is 9 years old, below the youngest licensed age (12 years): botulinum toxin only on a paediatric "
         "neurologist's or ophthalmologist's decision.",
         "Age limits: onabotulinumtoxinA (BOTOX) is licensed for blepharospasm from 12 years and incobotulinumtoxinA "
         "(Xeomin) for adults (product labels); for tics, the AAN 2019 guideline offers onabotulinumtoxinA to "
         "adolescents and adults only.",
     ]
-    assert _evidence(card) == ("Product labels (openFDA): blepharospasm indications from 12 years (onabotulinumtoxinA) "
+    assert evidence_text(card) == ("Product labels (openFDA): blepharospasm indications from 12 years (onabotulinumtoxinA) "
                                "or in adults (incobotulinumtoxinA); AAN 2019 tic guideline: adolescents and adults.")
-    assert _citations(card) == [OPENFDA, AAN_2019]
+    assert citation_links(card) == [OPENFDA, AAN_2019]
     assert card.handout_topic == "botulinum-toxin"
     assert "Patient/p1" in card.detail
 

@@ -20,7 +20,18 @@ from datetime import timedelta
 
 import pytest
 
-from builders import TODAY, card_for, icd, lab, patient_view, rule_ids, twitching
+from builders import (
+    TODAY,
+    advice_lines,
+    basis_notes,
+    card_for,
+    citation_links,
+    icd,
+    lab,
+    patient_view,
+    rule_ids,
+    twitching,
+)
 
 RED_FLAG = "redflag.urgent-review"
 MG_MASS, CA_MASS, CA_IONIZED_MOLAR, K_MOLAR, NA_MOLAR = "19123-9", "17861-6", "1994-3", "2823-3", "2951-2"
@@ -40,21 +51,6 @@ SFE = ("Society for Endocrinology emergency guidance: acute hypocalcaemia in adu
        "https://ec.bioscientifica.com/view/journals/ec/5/5/G7.xml")
 
 
-def _advice(card) -> list[str]:
-    section = card.detail.split("**Advice**\n\n", 1)[1].split("\n\n**Evidence:**", 1)[0]
-    return [line.removeprefix("- ") for line in section.split("\n")]
-
-
-def _citations(card) -> list[tuple[str, str]]:
-    tail = card.detail.split("**Evidence:** ", 1)[1].split("\n\n", 1)[1]
-    return [tuple(line.removeprefix("- [").removesuffix(")").split("](", 1)) for line in tail.split("\n")]
-
-
-def _notes(card) -> list[str]:
-    basis = card.detail.split("**Advice**", 1)[0]
-    return [line.removeprefix("- ") for line in basis.split("\n") if line.startswith("- ")]
-
-
 def _ago(days: int) -> str:
     return (TODAY - timedelta(days=days)).isoformat()
 
@@ -66,9 +62,9 @@ def test_every_flag_at_once_gives_every_sentence_and_source(knowledge) -> None:
     assert card.summary == ("Red flags with facial twitching (facial weakness, new seizure, tetany, severely low "
                             "calcium and magnesium): same-day review")
     assert card.indicator == "critical"
-    assert _advice(card) == [WEAKNESS_ADVICE, SEIZURE_ADVICE, EMERGENCY_REPLACEMENT]
+    assert advice_lines(card) == [WEAKNESS_ADVICE, SEIZURE_ADVICE, EMERGENCY_REPLACEMENT]
     assert card.detail.split("**Evidence:** ", 1)[1].split("\n", 1)[0] == EVIDENCE
-    assert _citations(card) == [DUODECIM, NICE_NG217, SFE]
+    assert citation_links(card) == [DUODECIM, NICE_NG217, SFE]
     assert (card.source.label, card.source.url) == DUODECIM
     assert card.handout_topic == "eyelid-twitching"
     [suggestion] = card.suggestions
@@ -87,15 +83,15 @@ def test_every_flag_at_once_gives_every_sentence_and_source(knowledge) -> None:
 def test_facial_weakness_alone_cites_only_duodecim(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G51.0")), RED_FLAG)
     assert card.summary == "Red flags with facial twitching (facial weakness): same-day review"
-    assert _advice(card) == [WEAKNESS_ADVICE]
-    assert _citations(card) == [DUODECIM]
+    assert advice_lines(card) == [WEAKNESS_ADVICE]
+    assert citation_links(card) == [DUODECIM]
 
 
 def test_tetany_alone_gives_the_emergency_replacement_sentence_and_its_citation(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("R29.0")), RED_FLAG)
     assert card.summary == "Red flags with facial twitching (tetany): same-day review"
-    assert _advice(card) == [EMERGENCY_REPLACEMENT]
-    assert _citations(card) == [DUODECIM, SFE]
+    assert advice_lines(card) == [EMERGENCY_REPLACEMENT]
+    assert citation_links(card) == [DUODECIM, SFE]
 
 
 @pytest.mark.parametrize(
@@ -106,16 +102,16 @@ def test_tetany_alone_gives_the_emergency_replacement_sentence_and_its_citation(
 def test_a_severely_low_mineral_alone_gives_the_emergency_replacement_sentence(knowledge, result, mineral) -> None:
     card = card_for(patient_view(knowledge, twitching(), result), RED_FLAG)
     assert card.summary == f"Red flags with facial twitching (severely low {mineral}): same-day review"
-    assert _advice(card) == [EMERGENCY_REPLACEMENT]
-    assert _citations(card) == [DUODECIM, SFE]
-    assert _notes(card) == []
+    assert advice_lines(card) == [EMERGENCY_REPLACEMENT]
+    assert citation_links(card) == [DUODECIM, SFE]
+    assert basis_notes(card) == []
 
 
 def test_a_new_seizure_alone_cites_nice(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("R56.9")), RED_FLAG)
     assert card.summary == "Red flags with facial twitching (new seizure): same-day review"
-    assert _advice(card) == [SEIZURE_ADVICE]
-    assert _citations(card) == [DUODECIM, NICE_NG217]
+    assert advice_lines(card) == [SEIZURE_ADVICE]
+    assert citation_links(card) == [DUODECIM, NICE_NG217]
 
 
 @pytest.mark.parametrize(("days", "flagged"), [(0, True), (29, True), (30, True), (31, False), (33, False)])
@@ -127,7 +123,7 @@ def test_epilepsy_is_a_new_seizure_for_30_days(knowledge, days, flagged) -> None
 def test_a_differential_diagnosis_raises_the_flag_and_says_it_is_not_confirmed(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(), icd("G51.0", verification="differential")), RED_FLAG)
     assert "facial weakness" in card.summary
-    [note] = _notes(card)
+    [note] = basis_notes(card)
     assert note.endswith(" is recorded as differential, not confirmed: confirm it before acting on it.")
 
 
