@@ -67,12 +67,11 @@ class Template:
 class RuleWording:
     """One rule's sentences: `say("summary", value="1.1 mg/dL")`."""
 
-    rule_id: str
     templates: Mapping[str, Template]
 
     @classmethod
     def parse(cls, rule_id: str, sentences: Mapping[str, object]) -> RuleWording:
-        return cls(rule_id, MappingProxyType({key: Template.parse(text, rule_id, key)
+        return cls(MappingProxyType({key: Template.parse(text, rule_id, key)
                                               for key, text in sentences.items()}))
 
     def __call__(self, key: str, **slots: str) -> str:
@@ -115,5 +114,5 @@ class Wording:
             changed.setdefault(rule_id, dict(self.shipped[rule_id].templates))[key] = template
         rules = dict(self.shipped)
         for rule_id, templates in changed.items():
-            rules[rule_id] = RuleWording(rule_id, MappingProxyType(templates))
+            rules[rule_id] = RuleWording(MappingProxyType(templates))
         return Wording(MappingProxyType(rules), self.shipped)
