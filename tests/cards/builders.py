@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from cards import ChartData, OrderContext
@@ -203,3 +206,11 @@ def basis_notes(card: Any) -> list[str]:
     """The notes under the basis table."""
     basis = card.detail.split("**Advice**", 1)[0]
     return [line.removeprefix("- ") for line in basis.split("\n") if line.startswith("- ")]
+
+
+def edit_valueset(directory: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> None:
+    """Apply `change` to the value set `name` in `directory` (a copy: see the `valueset_copy` fixture)."""
+    path = directory / f"{name}.json"
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))

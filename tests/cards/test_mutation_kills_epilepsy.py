@@ -28,6 +28,7 @@ from builders import (
     rule_ids,
     twitching,
 )
+from expected_wording import VALPROATE_EVIDENCE, VALPROATE_RISKS
 
 START, REVIEW = "epilepsy.anticonvulsant.start", "epilepsy.treatment.review"
 VALPROATE, MALE = "epilepsy.valproate.pregnancy-prevention", "epilepsy.valproate.male-precautions"
@@ -42,16 +43,6 @@ MHRA_2025_MEN = ("MHRA (February 2025): update on two-specialist review requirem
                  "valproate", "https://www.gov.uk/government/news/update-on-2-specialist-review-requirements-for-male-"
                  "patients-already-taking-valproate")
 
-VALPROATE_RISKS = [
-    "Valproate taken in pregnancy causes major malformations in about 11% and developmental disorders in 30-40% of "
-    "exposed children.",
-    "Do not start valproate in anyone under 55 unless two specialists independently document that no other treatment "
-    "is effective or tolerated (MHRA, January 2024).",
-    "Where it continues: Pregnancy Prevention Programme - highly effective contraception, pregnancy testing and an "
-    "annual risk acknowledgement; check liver function before and during the first 6 months.",
-]
-VALPROATE_EVIDENCE = ("NICE NG217 (amended January 2025) and NICE CG137 figures; MHRA 2024 restriction; valproate boxed "
-                      "warnings for fetal risk and hepatotoxicity.")
 REVIEW_ADVICE = [
     "Review adherence, seizure frequency (a seizure diary helps) and side effects before thinking of a new drug.",
     "New or changed twitching may be breakthrough focal seizures: discuss with neurology.",
@@ -165,7 +156,7 @@ def test_valproate_in_someone_who_could_become_pregnant(knowledge) -> None:
     assert card.summary == ("On valproate and could become pregnant: Pregnancy Prevention Programme and MHRA 2024 "
                             "rules")
     assert card.indicator == "warning"
-    assert advice_lines(card) == VALPROATE_RISKS
+    assert advice_lines(card) == list(VALPROATE_RISKS)
     assert evidence_text(card) == VALPROATE_EVIDENCE
     assert citation_links(card) == [NICE_NG217, OPENFDA]
     assert basis_notes(card) == ["Could become pregnant: female, age 28 (within 12-55)."]

@@ -36,6 +36,7 @@ from builders import (
     rule_ids,
     twitching,
 )
+from expected_wording import VALPROATE_EVIDENCE, VALPROATE_RISKS
 from cards import OrderContext
 
 K_MOLAR, EGFR = "2823-3", "62238-1"
@@ -71,16 +72,6 @@ POTASSIUM_EVIDENCE = "Contraindication and interaction warnings from the potassi
 
 VALPROATE_PREGNANT_DO_NOT_START = ("Pregnant: do not start valproate; arrange urgent specialist review of the epilepsy "
                                    "treatment.")
-VALPROATE_RISKS = (
-    "Valproate taken in pregnancy causes major malformations in about 11% and developmental disorders in 30-40% of "
-    "exposed children.",
-    "Do not start valproate in anyone under 55 unless two specialists independently document that no other treatment "
-    "is effective or tolerated (MHRA, January 2024).",
-    "Where it continues: Pregnancy Prevention Programme - highly effective contraception, pregnancy testing and an "
-    "annual risk acknowledgement; check liver function before and during the first 6 months.",
-)
-VALPROATE_EVIDENCE = ("NICE NG217 (amended January 2025) and NICE CG137 figures; MHRA 2024 restriction; valproate boxed "
-                      "warnings for fetal risk and hepatotoxicity.")
 
 
 def _check(knowledge, order_context, *resources, person=None):

@@ -9,34 +9,18 @@ G40.* epilepsy; SNOMED CT 13753008 hemifacial spasm; ATC M03AX01 botulinum toxin
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from builders import edit_valueset
 from cards.knowledge import KNOWLEDGE_VERSION
-from cards.terminology import ATC, ICD10CM, RXNORM, SNOMED, VALUESET_DIR, Concept, ValueSetError, load_terminology
+from cards.terminology import ATC, ICD10CM, RXNORM, SNOMED, Concept, ValueSetError, load_terminology
 
 BASE = "http://facial-twitch-cds.example.org/fhir/ValueSet/"
 
 
-@pytest.fixture(scope="module")
-def terminology():
-    return load_terminology(version=KNOWLEDGE_VERSION)
 
-
-@pytest.fixture
-def valuesets(tmp_path: Path) -> Path:
-    target = tmp_path / "valuesets"
-    shutil.copytree(VALUESET_DIR, target)
-    return target
-
-
-def _edit(directory: Path, name: str, change) -> None:
-    path = directory / f"{name}.json"
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data))
 
 
 def _refused(directory: Path, message: str) -> None:
@@ -45,52 +29,52 @@ def _refused(directory: Path, message: str) -> None:
     assert str(raised.value) == message
 
 
-def test_an_exclude_is_refused(valuesets) -> None:
-    _edit(valuesets, "tetany", lambda d: d["compose"].update(exclude=[{"system": SNOMED, "concept": [{"code": "1"}]}]))
-    _refused(valuesets, "tetany: needs compose.include and no compose.exclude")
+def test_an_exclude_is_refused(valueset_copy) -> None:
+    edit_valueset(valueset_copy, "tetany", lambda d: d["compose"].update(exclude=[{"system": SNOMED, "concept": [{"code": "1"}]}]))
+    _refused(valueset_copy, "tetany: needs compose.include and no compose.exclude")
 
 
-def test_concepts_without_a_system_are_refused(valuesets) -> None:
-    _edit(valuesets, "tetany", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "facial-weakness"],
+def test_concepts_without_a_system_are_refused(valueset_copy) -> None:
+    edit_valueset(valueset_copy, "tetany", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "facial-weakness"],
                                                                           "concept": [{"code": "R29.0"}]}))
-    _refused(valuesets, "tetany: concepts or filters without a system")
+    _refused(valueset_copy, "tetany: concepts or filters without a system")
 
 
-def test_two_filters_in_one_include_are_refused(valuesets) -> None:
+def test_two_filters_in_one_include_are_refused(valueset_copy) -> None:
     rule = {"property": "concept", "op": "is-a", "value": "G40"}
-    _edit(valuesets, "epilepsy", lambda d: d["compose"].update(include=[{"system": ICD10CM, "filter": [rule, rule]}]))
-    _refused(valuesets, "epilepsy: filters in one include are ANDed; put each family in its own include")
+    edit_valueset(valueset_copy, "epilepsy", lambda d: d["compose"].update(include=[{"system": ICD10CM, "filter": [rule, rule]}]))
+    _refused(valueset_copy, "epilepsy: filters in one include are ANDed; put each family in its own include")
 
 
 @pytest.mark.parametrize("rule", [{"property": "code", "op": "is-a", "value": "G40"},
                                   {"property": "concept", "op": "descendent-of", "value": "G40"}])
-def test_filters_other_than_concept_is_a_are_refused(valuesets, rule) -> None:
-    _edit(valuesets, "epilepsy", lambda d: d["compose"].update(include=[{"system": ICD10CM, "filter": [rule]}]))
-    _refused(valuesets, "epilepsy: only 'concept is-a' filters on ICD-10-CM or ATC are supported")
+def test_filters_other_than_concept_is_a_are_refused(valueset_copy, rule) -> None:
+    edit_valueset(valueset_copy, "epilepsy", lambda d: d["compose"].update(include=[{"system": ICD10CM, "filter": [rule]}]))
+    _refused(valueset_copy, "epilepsy: only 'concept is-a' filters on ICD-10-CM or ATC are supported")
 
 
-def test_an_include_cycle_is_refused(valuesets) -> None:
-    _edit(valuesets, "tetany", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "facial-weakness"]}))
-    _edit(valuesets, "facial-weakness", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "tetany"]}))
+def test_an_include_cycle_is_refused(valueset_copy) -> None:
+    edit_valueset(valueset_copy, "tetany", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "facial-weakness"]}))
+    edit_valueset(valueset_copy, "facial-weakness", lambda d: d["compose"]["include"].append({"valueSet": [BASE + "tetany"]}))
     with pytest.raises(ValueSetError, match=r"include cycle through http://facial-twitch-cds\.example\.org/fhir/"):
-        load_terminology(valuesets, version=KNOWLEDGE_VERSION)
+        load_terminology(valueset_copy, version=KNOWLEDGE_VERSION)
 
 
-def test_a_file_name_that_disagrees_with_the_id_is_refused(valuesets) -> None:
-    (valuesets / "tetany.json").rename(valuesets / "tetany-renamed.json")
-    _refused(valuesets, "tetany-renamed.json: file name, id and url must agree")
+def test_a_file_name_that_disagrees_with_the_id_is_refused(valueset_copy) -> None:
+    (valueset_copy / "tetany.json").rename(valueset_copy / "tetany-renamed.json")
+    _refused(valueset_copy, "tetany-renamed.json: file name, id and url must agree")
 
 
-def test_a_value_set_the_rules_do_not_know_is_refused(valuesets) -> None:
-    data = json.loads((valuesets / "tetany.json").read_text())
+def test_a_value_set_the_rules_do_not_know_is_refused(valueset_copy) -> None:
+    data = json.loads((valueset_copy / "tetany.json").read_text())
     data.update(id="unknown-set", url=BASE + "unknown-set")
-    (valuesets / "unknown-set.json").write_text(json.dumps(data))
-    _refused(valuesets, "unknown-set.json: id 'unknown-set' is not a value set the rules know")
+    (valueset_copy / "unknown-set.json").write_text(json.dumps(data))
+    _refused(valueset_copy, "unknown-set.json: id 'unknown-set' is not a value set the rules know")
 
 
-def test_a_value_set_only_include_before_a_code_include_keeps_both(valuesets) -> None:
-    _edit(valuesets, "tetany", lambda d: d["compose"]["include"].insert(0, {"valueSet": [BASE + "facial-weakness"]}))
-    terminology = load_terminology(valuesets, version=KNOWLEDGE_VERSION)
+def test_a_value_set_only_include_before_a_code_include_keeps_both(valueset_copy) -> None:
+    edit_valueset(valueset_copy, "tetany", lambda d: d["compose"]["include"].insert(0, {"valueSet": [BASE + "facial-weakness"]}))
+    terminology = load_terminology(valueset_copy, version=KNOWLEDGE_VERSION)
     assert Concept.TETANY in terminology.match_coding(ICD10CM, "R29.0")
     assert Concept.TETANY in terminology.match_coding(ICD10CM, "G51.0")  # through the included set
     assert Concept.FACIAL_WEAKNESS not in terminology.match_coding(ICD10CM, "R29.0")
@@ -169,10 +153,10 @@ def test_the_terminology_carries_the_knowledge_version(terminology) -> None:
     assert terminology.version == KNOWLEDGE_VERSION
 
 
-def test_every_missing_value_set_is_named(valuesets) -> None:
-    (valuesets / "tetany.json").unlink()
-    (valuesets / "lab-sodium.json").unlink()
-    _refused(valuesets, "value sets missing or not active: lab-sodium, tetany")
+def test_every_missing_value_set_is_named(valueset_copy) -> None:
+    (valueset_copy / "tetany.json").unlink()
+    (valueset_copy / "lab-sodium.json").unlink()
+    _refused(valueset_copy, "value sets missing or not active: lab-sodium, tetany")
 
 
 def test_listed_codings_are_system_and_code_as_written(terminology) -> None:

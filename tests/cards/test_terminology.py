@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from builders import edit_valueset
 from cards.knowledge import KNOWLEDGE_VERSION
 from cards.terminology import (
     ATC,
@@ -22,23 +22,7 @@ from cards.terminology import (
 )
 
 
-@pytest.fixture(scope="module")
-def terminology():
-    return load_terminology(version=KNOWLEDGE_VERSION)
 
-
-@pytest.fixture
-def valueset_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "valuesets"
-    shutil.copytree(VALUESET_DIR, target)
-    return target
-
-
-def _edit(directory: Path, name: str, change) -> None:
-    path = directory / f"{name}.json"
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data))
 
 
 def test_every_shipped_value_set_is_one_the_rules_use() -> None:
@@ -158,7 +142,7 @@ def test_draft_value_sets_are_validated_but_never_match(valueset_copy: Path) -> 
     ],
 )
 def test_invalid_value_sets_fail_loading_loudly(valueset_copy: Path, name: str, change, message: str) -> None:
-    _edit(valueset_copy, name, change)
+    edit_valueset(valueset_copy, name, change)
     with pytest.raises(ValueSetError, match=message):
         load_terminology(valueset_copy, version=KNOWLEDGE_VERSION)
 
