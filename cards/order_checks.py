@@ -207,22 +207,24 @@ def _valproate(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None
 
 def _valproate_under_55(facts: ChartFacts, orders: OrdersUnderReview) -> CardDraft | None:
     """Someone who cannot become pregnant but is under 55 (in practice: men, and girls before menarche): the MHRA
-    start restriction still applies; men get the paternal-exposure precautions."""
+    start restriction still applies; men get the paternal-exposure precautions. An unknown age counts as under 55
+    (the safer error), and the card says the age is not recorded."""
     ordered = orders.checked_in(Concept.VALPROATE)
     age = facts.demographics.age_years
     restricted_below = facts.thresholds.whole(Limit.VALPROATE_START_RESTRICTED_BELOW_AGE)
     could, _ = facts.could_become_pregnant()
-    if not ordered or could or facts.is_pregnant or age is None or age >= restricted_below:
+    if not ordered or could or facts.is_pregnant or (age is not None and age >= restricted_below):
         return None
     say = _say(facts, VALPROATE_UNDER_55)
-    advice = [say("advice.start-restriction", age_limit=str(restricted_below))]
+    advice = [say("advice.age-unknown", age_limit=str(restricted_below))] if age is None else []
+    advice.append(say("advice.start-restriction", age_limit=str(restricted_below)))
     if facts.medications_in(Concept.VALPROATE):
         advice.append(say("advice.already-taking"))
     if facts.demographics.sex == "male":
         advice.append(say("advice.men"))
     return draft_card(
         VALPROATE_UNDER_55,
-        summary=say("summary", age_limit=str(restricted_below)),
+        summary=say("summary" if age is not None else "summary.age-unknown", age_limit=str(restricted_below)),
         indicator="warning",
         basis=_rows(ordered) + [facts.demographics.basis_row(), *(m.basis_row() for m in
                                                                   facts.medications_in(Concept.VALPROATE))],

@@ -227,10 +227,15 @@ def test_valproate_order_continuing_treatment_in_a_girl_before_menarche(knowledg
     assert "MedicationRequest/on-vpa" in card.detail
 
 
-def test_valproate_order_for_a_man_of_unknown_age_is_not_restricted(knowledge) -> None:
-    """Current behaviour (see the mutation report): an unknown age raises no under-55 card."""
+def test_valproate_order_for_a_man_of_unknown_age_is_treated_as_under_55(knowledge) -> None:
+    """MHRA 2024 restricts starting valproate under 55; an unknown age is the safer "under 55", and the card says
+    the age is missing."""
     evaluation = _check(knowledge, orders(draft("Valproic Acid 250 MG Oral Capsule")), person=patient("male", None))
-    assert VALPROATE_UNDER_55 not in rule_ids(evaluation)
+    card = card_for(evaluation, VALPROATE_UNDER_55)
+    assert card.summary == ("Valproate ordered, age not recorded: under 55, two-specialist agreement is needed "
+                            "(MHRA 2024)")
+    assert advice_lines(card)[0] == ("The patient's age is not recorded: check it. The start restriction applies to "
+                                     "anyone younger than 55, so it is shown here until the age says otherwise.")
     assert VALPROATE_PREGNANCY not in rule_ids(evaluation)
 
 
