@@ -100,9 +100,9 @@ class _Range:
 def _lab_range(spec: AnalyteSpec, ranges: Iterable[ObservationReferenceRange], value_quantity: Quantity,
                value_factor: float) -> _Range | None:
     """The reporting lab's low/high in mmol/L (a bound without a unit shares the value's) and as written, or None
-    if unusable."""
+    if unusable. A range whose bounds carry no value says nothing, and is passed over like a missing one."""
     for item in ranges:
-        if item.low is None and item.high is None:
+        if all(bound is None or bound.value is None for bound in (item.low, item.high)):
             continue
         bounds: list[float | None] = []
         written: list[str] = []
