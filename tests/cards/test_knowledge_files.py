@@ -20,6 +20,7 @@ from cards.knowledge_files import (
     load_thresholds,
     load_wording,
 )
+from cards.model import OverrideReason
 from cards.thresholds import Analyte, Limit
 from cards.wording import RuleWording, Wording
 from cds_hooks.services import build_services
@@ -201,3 +202,70 @@ def test_every_knowledge_file_ships_in_the_package() -> None:
         relative = path.relative_to(root)
         assert any(relative.match(pattern) and len(relative.parts) == len(Path(pattern).parts)
                    for pattern in patterns["cards"]), relative
+
+
+def test_the_loaded_override_reasons_are_the_reviewed_ones() -> None:
+    assert load_override_reasons() == (
+        OverrideReason("already-addressed", "Already addressed", 30),
+        OverrideReason("patient-declined", "Patient declined", 90),
+        OverrideReason("not-relevant", "Not relevant for this patient", 180),
+        OverrideReason("disagree", "Disagree with recommendation", 0),
+    )
+
+
+# Standard atomic weights (IUPAC) and valences, written out independently of the file.
+ANALYTE_FACTS = {
+    Analyte.MAGNESIUM: ("Magnesium", 24.305, 2),
+    Analyte.POTASSIUM: ("Potassium", 39.098, 1),
+    Analyte.SODIUM: ("Sodium", 22.99, 1),
+    Analyte.CALCIUM_TOTAL: ("Calcium (total)", 40.078, 2),
+    Analyte.CALCIUM_ADJUSTED: ("Calcium (albumin-adjusted)", 40.078, 2),
+    Analyte.CALCIUM_IONIZED: ("Calcium (ionized)", 40.078, 2),
+}
+
+
+def test_the_loaded_thresholds_carry_every_field_of_the_file() -> None:
+    thresholds = load_thresholds()
+    for limit, parameter in thresholds.parameters.items():
+        assert parameter.limit is limit and parameter.shipped == parameter.value, limit
+    for analyte, (label, molar_mass, valence) in ANALYTE_FACTS.items():
+        spec = thresholds.analytes[analyte]
+        assert (spec.analyte, spec.label, spec.molar_mass, spec.valence) == (analyte, label, molar_mass, valence)
+        assert all(interval.source for interval in spec.default_ranges)
+    # Payne et al., BMJ 1973: adjusted = total + 0.02 x (40 - albumin g/L).
+    assert (thresholds.payne_reference_albumin_g_per_l, thresholds.payne_mmol_per_g_albumin) == (40.0, 0.02)
+
+
+def test_an_interval_whose_limits_are_equal_is_refused(tmp_path) -> None:
+    path = _written(tmp_path, "thresholds.yaml", THRESHOLDS, _range("magnesium", 2, low=2.0, high=2.0))
+    with pytest.raises(KnowledgeFileError, match="analytes.magnesium.default_ranges.2: low must be below high"):
+        load_thresholds(path)
+
+
+def test_an_interval_in_years_after_one_in_more_days_is_out_of_order(tmp_path) -> None:
+    """Age bands are compared in days: 1 year (365 days) starts after 100 days, whatever the field it is written in."""
+    def reorder(document):
+        document["analytes"]["magnesium"]["default_ranges"][1]["from"] = {"years": 1}
+        document["analytes"]["magnesium"]["default_ranges"].insert(
+            2, {"from": {"days": 100}, "low": 0.65, "high": 1.1, "unit": "mmol/L", "paediatric": True, "source": "x"})
+    with pytest.raises(KnowledgeFileError, match="analytes.magnesium.default_ranges: intervals must be listed youngest"):
+        load_thresholds(_written(tmp_path, "thresholds.yaml", THRESHOLDS, reorder))
+
+
+def test_a_knowledge_file_that_cannot_be_read_is_named(tmp_path) -> None:
+    missing = tmp_path / "absent.yaml"
+    with pytest.raises(KnowledgeFileError, match=re.escape(f"{missing}: file: cannot be read (No such file or directory)")):
+        load_thresholds(missing)
+
+
+def test_the_loaded_wording_has_every_file_s_groups() -> None:
+    groups = set(load_wording().rules)
+    assert {"stress.relaxation", "electrolyte.sodium.low", "shared.electrolytes", "shared.valproate",
+            "order.botulinum.under-licensed-age"} <= groups and len(groups) == 26
+
+
+def test_a_knowledge_file_that_is_not_a_mapping_names_the_whole_file(tmp_path) -> None:
+    path = tmp_path / "thresholds.yaml"
+    path.write_text("- just a list\n")
+    with pytest.raises(KnowledgeFileError, match=re.escape(f"{path}: file: Input should be a valid dictionary")):
+        load_thresholds(path)
