@@ -26,7 +26,7 @@ def _version_rank(raw: Mapping[str, Any]) -> tuple[datetime, int, int, datetime]
     version = str(meta.get("versionId", ""))
     return (
         parse_instant(meta.get("lastUpdated")) or _EARLIEST,
-        int(version) if version.isdigit() else -1,
+        int(version) if version.isascii() and version.isdigit() else -1,
         1 if raw.get("status") in CORRECTING_STATUSES else 0,
         parse_instant(raw.get("issued")) or _EARLIEST,
     )
@@ -56,17 +56,27 @@ def _replaced_ids(raws: Iterable[Mapping[str, Any]]) -> set[str]:
 
 def current_versions(raws: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The raw results no later version replaces (order kept). A result whose `status` or `id` is not a string is
-    not valid FHIR and is left out here, before any set lookup could trip over it."""
+    not valid FHIR and is left out here, before any set lookup could trip over it.
+
+    A result's version rank (two instant parses) is computed only when another result shares one of its
+    identities: in a real chart almost every result stands alone, and ranking them all was most of this step."""
     listed = [raw for raw in raws if isinstance(raw.get("status"), str) and isinstance(raw.get("id"), str | None)]
-    best: dict[str, tuple[tuple[datetime, int, int, datetime], int]] = {}
-    for position, raw in enumerate(listed):
-        rank = _version_rank(raw)
-        for key in _identities(raw):
-            if key not in best or (rank, position) > best[key]:
-                best[key] = (rank, position)
+    identities = [_identities(raw) for raw in listed]
+    ranks: dict[int, tuple[datetime, int, int, datetime]] = {}
+
+    def ranked(position: int) -> tuple[tuple[datetime, int, int, datetime], int]:
+        if position not in ranks:
+            ranks[position] = _version_rank(listed[position])
+        return ranks[position], position
+
+    holder: dict[str, int] = {}
+    for position, keys in enumerate(identities):
+        for key in keys:
+            if key not in holder or ranked(position) > ranked(holder[key]):
+                holder[key] = position
     replaced = _replaced_ids(listed)
     return [
-        raw for position, raw in enumerate(listed)
-        if all(best[key][1] == position for key in _identities(raw))
+        raw for position, (raw, keys) in enumerate(zip(listed, identities, strict=True))
+        if all(holder[key] == position for key in keys)
         and raw.get("id") not in replaced
     ]

@@ -116,3 +116,20 @@ def test_preliminary_critical_value_newer_than_a_normal_final_reaches_a_card(kno
                               lab("19123-9", 1.9, "mg/dL", when="2026-11-20"))
     card = card_for(evaluation, "electrolyte.panel.missing")
     assert "preliminary result is critically low" in card.detail and "Observation/pre" in card.detail
+
+
+def test_a_version_id_of_non_ascii_digits_ranks_as_no_number_instead_of_crashing() -> None:
+    # "²" is a digit to str.isdigit() but not to int(); FHIR's id type allows only [A-Za-z0-9\-\.].
+    odd, numbered = _versioned(1.1, version="²", updated=None), _versioned(1.8, version="1", updated=None)
+    for raw in (odd, numbered):
+        raw["meta"].pop("lastUpdated")
+    assert current_versions([odd, numbered]) == [numbered]
+    assert current_versions([numbered, odd]) == [numbered]
+
+
+def test_only_results_that_share_an_identity_are_ranked() -> None:
+    alone = [_versioned(1.0 + n / 10, version="1", updated="2026-11-20T09:00:00Z", id=f"mg-{n}") for n in range(3)]
+    older = _versioned(1.1, version="1", updated="2026-11-19T09:00:00Z", id="shared")
+    newer = _versioned(1.9, version="2", updated="2026-11-20T09:00:00Z", id="shared")
+    assert current_versions([*alone, newer, older]) == [*alone, newer]
+    assert current_versions([older, *alone, newer]) == [*alone, newer]
