@@ -111,3 +111,37 @@ def test_a_failed_batch_is_logged_and_the_recorder_keeps_going(
     finally:
         recorder.close()
         store.close()
+
+
+def test_a_submit_below_the_batch_size_does_not_wake_the_writer(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records wait for the interval or a full batch (no write, and no wake-up of the writer, per hook call)."""
+    writes: list[int] = []
+    record_issued = store.record_issued
+    monkeypatch.setattr(store, "record_issued", lambda cards: (writes.append(len(cards)), record_issued(cards)))
+    recorder = IssuedCardRecorder(store, flush_interval=60, batch_size=4)
+    try:
+        for n in range(3):
+            recorder.submit(issued=[issued_card(f"card-{n}")])
+        time.sleep(0.3)
+        assert writes == []
+        recorder.submit(issued=[issued_card("card-3")])  # the fourth fills a batch: written without waiting 60 s
+        deadline = time.monotonic() + 5
+        while not writes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert writes == [4]
+    finally:
+        recorder.close()
+
+
+def test_a_long_backlog_is_written_in_batches_in_order(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[str] = []
+    record_issued = store.record_issued
+    monkeypatch.setattr(store, "record_issued",
+                        lambda cards: (written.extend(card.uuid for card in cards), record_issued(cards)))
+    recorder = IssuedCardRecorder(store, flush_interval=60, batch_size=7)
+    for n in range(30):
+        recorder.submit(issued=[issued_card(f"card-{n}")])
+    assert recorder.flush() is True
+    recorder.close()
+    assert written == [f"card-{n}" for n in range(30)]
+    assert count(store, issued_cards) == 30
