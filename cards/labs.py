@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -27,29 +27,25 @@ from .terminology import SYSTEM_NAMES
 from .thresholds import CANONICAL_UNIT, Age, AnalyteSpec, Severity, normalise_unit
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
-PRELIMINARY_STATUS = "preliminary"
+PRELIMINARY_STATUSES = frozenset({"preliminary"})
 FUTURE_DATED = "Observation:future-dated"
 UNREADABLE_UNIT = "Observation:unreadable-unit"
 IMPOSSIBLE_VALUE = "Observation:impossible-value"
 
 
-def _newest_raws(raws: Iterable[Mapping[str, Any]], statuses: frozenset[str]) -> list[Mapping[str, Any]]:
-    """Current versions with one of `statuses`, newest effective instant first (undated results last, unused)."""
-    dated = [(moment, raw) for raw in current_versions(raws)
-             if isinstance(status := raw.get("status"), str) and status in statuses
-             and (moment := effective_instant(raw)) is not None]
+def _dated_versions(raws: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mapping[str, Any]]]:
+    """Current versions with their effective instant, newest first (undated results cannot be placed: unused).
+    One analyte's history is read twice, for its final and its preliminary results, so this is computed once."""
+    dated = [(moment, raw) for raw in current_versions(raws) if (moment := effective_instant(raw)) is not None]
     dated.sort(key=itemgetter(0), reverse=True)
-    return [raw for _, raw in dated]
+    return dated
 
 
-def newest_first(
-    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date, until: date | None = None,
-    statuses: frozenset[str] = USABLE_STATUSES,
-) -> Iterator[tuple[Observation, date]]:
-    """Validated Observations with one of `statuses`, newest first, stopping at the first one older than `since`
-    (checked on the raw date first, so stale results are never validated). With `until`, results dated later
-    (as written) are skipped and counted."""
-    for raw in _newest_raws(raws, statuses):
+def _validated(dated: Iterable[tuple[datetime, Mapping[str, Any]]], reader: ResourceReader, *, since: date,
+               until: date | None, statuses: frozenset[str]) -> Iterator[tuple[Observation, date]]:
+    for _, raw in dated:
+        if raw["status"] not in statuses:
+            continue
         when = local_date(effective_text(raw))
         if when is None:
             continue
@@ -61,6 +57,16 @@ def newest_first(
         observation = reader.read(Observation, raw)
         if observation is not None:
             yield observation, when
+
+
+def newest_first(
+    raws: Iterable[Mapping[str, Any]], reader: ResourceReader, *, since: date, until: date | None = None,
+    statuses: frozenset[str] = USABLE_STATUSES,
+) -> Iterator[tuple[Observation, date]]:
+    """Validated Observations with one of `statuses`, newest first, stopping at the first one older than `since`
+    (checked on the raw date first, so stale results are never validated). With `until`, results dated later
+    (as written) are skipped and counted."""
+    return _validated(_dated_versions(raws), reader, since=since, until=until, statuses=statuses)
 
 
 def code_label(observation: Observation, name: str) -> str:
@@ -196,10 +202,10 @@ def read_lab(
     """The newest usable result for one analyte. Results in units we cannot read are skipped, counted and kept as
     notes; a concentration of zero or less (impossible: a data error, not a critically low value) is skipped and
     counted; a newer preliminary critically low result is kept as a note."""
-    raws = list(raws)
+    dated = _dated_versions(raws)
     notes: list[LabNote] = []
     found: LabResult | None = None
-    for observation, when in newest_first(raws, reader, since=since, until=today):
+    for observation, when in _validated(dated, reader, since=since, until=today, statuses=USABLE_STATUSES):
         quantity = observation.valueQuantity
         if quantity is None or quantity.value is None:
             continue
@@ -213,16 +219,16 @@ def read_lab(
             continue
         found = _result(spec, observation, quantity, factor, when, age)
         break
-    preliminary = _preliminary_critical(spec, raws, reader, since=found.effective if found else since,
+    preliminary = _preliminary_critical(spec, dated, reader, since=found.effective if found else since,
                                         today=today, age=age)
     return LabReading(found, (*notes, *preliminary))
 
 
-def _preliminary_critical(spec: AnalyteSpec, raws: list[Mapping[str, Any]], reader: ResourceReader, *, since: date,
-                          today: date, age: Age | None) -> tuple[LabNote, ...]:
+def _preliminary_critical(spec: AnalyteSpec, dated: list[tuple[datetime, Mapping[str, Any]]], reader: ResourceReader,
+                          *, since: date, today: date, age: Age | None) -> tuple[LabNote, ...]:
     """The newest preliminary result, when it is severely low and not older than the final result used."""
-    for observation, when in newest_first(raws, ResourceReader(reader.skipped.copy()), since=since,
-                                          statuses=frozenset({PRELIMINARY_STATUS})):
+    for observation, when in _validated(dated, ResourceReader(reader.skipped.copy()), since=since, until=None,
+                                        statuses=PRELIMINARY_STATUSES):
         if when > today:
             continue
         quantity = observation.valueQuantity
