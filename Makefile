@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run token test check lock fuzz mutate mutate-code mutate-data install bench clean
+.PHONY: run token test check lock fuzz mutate mutate-code mutate-data install bench bench-instructions clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
@@ -77,6 +77,11 @@ $(STAMP): pyproject.toml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# `make bench-instructions`: instructions per call under valgrind's callgrind (bench/instructions.py; README,
+# Performance): repeatable on a busy machine, for comparing two versions of the code. About ten minutes.
+bench-instructions: $(STAMP)
+	$(BIN)/python -m bench.instructions
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info mutants
