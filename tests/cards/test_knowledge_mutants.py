@@ -102,3 +102,15 @@ def test_the_whole_lane_runs_alone_while_no_test_has_killed_anything(monkeypatch
     assert mutate_knowledge.judge(Path("."), killers, "wording", "w.yaml") == (False, 9.0, "FAILED tests/cards/t.py::f[1]")
     assert seen == [("tests/cards",)]
     assert killers.first("wording", "other.yaml") == ("tests/cards/t.py::f",)  # remembered for the next mutant
+
+
+def test_the_mutators_own_tests_never_judge_a_mutant(tmp_path) -> None:
+    """They read the mutated file as if it were the shipped one (a wording mutant, mutated again, is unchanged)."""
+    path = mutate_knowledge.KNOWLEDGE / "wording" / "stress.yaml"
+    mutant = next(mutate_knowledge.wording_mutants(path))
+    path_of_mutant = tmp_path / "stress.yaml"
+    path_of_mutant.write_text(mutant.text)
+    again = next(mutate_knowledge.wording_mutants(path_of_mutant))
+    assert again.text == mutant.text  # what test_every_mutant_changes_its_file would trip over in the copy
+    assert mutate_knowledge.PYTEST[-2:] == ("--ignore", "tests/cards/test_knowledge_mutants.py")
+    assert Path(__file__).resolve() == mutate_knowledge.ROOT / mutate_knowledge.SELF_TEST
