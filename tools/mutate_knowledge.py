@@ -11,8 +11,13 @@ Kinds of mutant (`--kinds`, default all):
 - `services`: each prefetch key's failure mode flipped (fail <-> omit).
 - `wording`: each sentence replaced by its slots alone (what it says is lost, what the rule fills in stays).
 
-For each mutant the fast clinical lane runs (`pytest tests/cards -x -q -p no:randomly`); the mutant is killed if
-any test fails, and survives if all pass. The repository is never edited: cards/, tests/, tools/, fixtures/, docs/,
+For each mutant the fast clinical lane runs (`pytest tests/cards -x -q -p no:randomly`, without the mutator's own
+tests); the mutant is killed if any test fails, and survives if all pass. To save time, the tests that killed earlier mutants of the same file, then
+of the same kind (up to 10 test functions, all their parameters), run first in a short pytest; if one of them fails
+the mutant is killed by it ("(earlier killers)" in the output), and otherwise the whole lane decides, so a survivor
+is always one the whole lane lets through (`--whole-lane-only` skips the short run). The clinical tests do not
+depend on one another (mutmut, too, runs only the ones that reach a mutant), so one that fails in the short run
+fails in the lane. The repository is never edited: cards/, tests/, tools/, fixtures/, docs/,
 README.md and pyproject.toml are copied to a temporary directory once, each mutant is written into the copy, and
 pytest runs there with the copy first on PYTHONPATH (a clean run must pass first, importing `cards` from the copy).
 
@@ -21,6 +26,7 @@ pytest runs there with the copy first on PYTHONPATH (a clean run must pass first
     python tools/mutate_knowledge.py --only lab-magnesium thresholds  # only these files (stem or name)
     python tools/mutate_knowledge.py --sample 3 --seed 1          # at most 3 mutants per file, seeded
     python tools/mutate_knowledge.py --kinds thresholds --match "default interval"  # mutants so labelled
+    python tools/mutate_knowledge.py --only epilepsy --whole-lane-only  # every mutant against the whole lane only
 """
 
 from __future__ import annotations
@@ -47,7 +53,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CARDS = ROOT / "cards"
 KNOWLEDGE = CARDS / "knowledge"
 COPIED = ("cards", "tests", "tools", "fixtures", "docs", "README.md", "pyproject.toml")
-PYTEST = ("-m", "pytest", "tests/cards", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider")
+# The mutator's own tests (tests/cards/test_knowledge_mutants.py) test the tool against the shipped files; run on a
+# mutant they would fail for every wording mutant (mutating it again gives the same text), killing it without any
+# clinical test having looked, so the lane that judges mutants leaves them out.
+SELF_TEST = "tests/cards/test_knowledge_mutants.py"
+PYTEST = ("-m", "pytest", "tests/cards", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+          "--ignore", SELF_TEST)
 
 
 @dataclass(frozen=True)
@@ -178,14 +189,54 @@ KINDS: dict[str, tuple[Callable[[], list[Path]], Callable[[Path], Iterator[Mutan
 }
 
 
-def run_lane(workdir: Path) -> tuple[bool, float, str]:
-    """(passed, seconds, the first failing test or error) of the fast clinical lane in the copy."""
+def run_lane(workdir: Path, tests: tuple[str, ...] = ("tests/cards",)) -> tuple[int, float, str]:
+    """(pytest's exit code, seconds, the first failing test or error) of these tests (default the fast clinical
+    lane) in the copy."""
     env = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, *PYTEST], cwd=workdir, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, *PYTEST[:2], *tests, *PYTEST[3:]], cwd=workdir, env=env,
+                            capture_output=True, text=True)
     failed = next((line.split(" - ")[0] for line in result.stdout.splitlines()
                    if line.startswith(("FAILED ", "ERROR "))), "")
-    return result.returncode == 0, time.monotonic() - started, failed
+    return result.returncode, time.monotonic() - started, failed
+
+
+class Killers:
+    """The tests (functions, all their parameters) that killed earlier mutants, most recent first: those of the
+    mutant's own file, then those of its kind. They run first, in a short pytest; only when none of them fails
+    does the whole lane run, so a survivor is still one the whole lane lets through."""
+
+    def __init__(self, limit: int = 10) -> None:
+        self.limit = limit
+        self.recent: dict[str, list[str]] = {}
+
+    def first(self, kind: str, name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.recent.get(name, []) + self.recent.get(kind, [])))[:self.limit]
+
+    def record(self, kind: str, name: str, failed: str) -> None:
+        """`failed` is pytest's summary line, "FAILED tests/cards/test_x.py::test_y[param]" or "ERROR ..."."""
+        test = failed.split(" ", 1)[-1].split("[", 1)[0]
+        if not test.startswith("tests/"):
+            return
+        for key in (name, kind):
+            tests = self.recent.setdefault(key, [])
+            if test in tests:
+                tests.remove(test)
+            tests.insert(0, test)
+
+
+def judge(workdir: Path, killers: Killers, kind: str, name: str) -> tuple[bool, float, str]:
+    """(survived, seconds, the first failing test, "(earlier killers)" appended when they decided)."""
+    seconds = 0.0
+    if earlier := killers.first(kind, name):
+        code, seconds, failed = run_lane(workdir, earlier)
+        if code == 1 and failed:  # a test failed (not: none collected, a usage error, an interrupted run)
+            killers.record(kind, name, failed)
+            return False, seconds, f"{failed} (earlier killers)"
+    code, more, failed = run_lane(workdir)
+    if code != 0:
+        killers.record(kind, name, failed)
+    return code == 0, seconds + more, failed
 
 
 def make_copy() -> Path:
@@ -211,27 +262,30 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--match", default="", help="only mutants whose label contains this text")
     parser.add_argument("--sample", type=int, metavar="N", help="test at most N mutants per file")
     parser.add_argument("--seed", type=int, default=0, help="seed for --sample (default 0)")
+    parser.add_argument("--whole-lane-only", action="store_true",
+                        help="do not run earlier mutants' killing tests first (slower; the verdicts are the same)")
     args = parser.parse_args(argv)
 
-    plan = [(path, mutate) for kind in args.kinds for path in KINDS[kind][0]() for mutate in (KINDS[kind][1],)]
+    plan = [(kind, path) for kind in args.kinds for path in KINDS[kind][0]()]
     if args.only:
         wanted = {Path(name).stem for name in args.only}
-        plan = [(path, mutate) for path, mutate in plan if path.stem in wanted]
-        if missing := wanted - {path.stem for path, _ in plan}:
+        plan = [(kind, path) for kind, path in plan if path.stem in wanted]
+        if missing := wanted - {path.stem for _, path in plan}:
             parser.error(f"no such knowledge file among --kinds {' '.join(args.kinds)}: {', '.join(sorted(missing))}")
     rng = random.Random(args.seed)
 
     workdir = make_copy()
     try:
-        passed, seconds, _ = run_lane(workdir)
-        if not passed:
+        code, seconds, _ = run_lane(workdir)
+        if code != 0:
             print(f"the clean run of tests/cards fails in {workdir}: fix that first", file=sys.stderr)
             return 1
         print(f"clean run: passed in {seconds:.1f} s ({workdir})")
         rows, survivors, started = [], [], time.monotonic()
-        for path, mutate in plan:
+        killers = Killers(limit=0 if args.whole_lane_only else 10)
+        for kind, path in plan:
             name = path.relative_to(ROOT).as_posix()
-            candidates = [mutant for mutant in mutate(path) if args.match in mutant.label]
+            candidates = [mutant for mutant in KINDS[kind][1](path) if args.match in mutant.label]
             chosen = candidates
             if args.sample is not None and len(candidates) > args.sample:
                 chosen = [candidates[i] for i in sorted(rng.sample(range(len(candidates)), args.sample))]
@@ -241,7 +295,7 @@ def main(argv: list[str]) -> int:
             try:
                 for mutant in chosen:
                     target.write_text(mutant.text)
-                    passed, seconds, failed = run_lane(workdir)
+                    passed, seconds, failed = judge(workdir, killers, kind, name)
                     verdict = "survived" if passed else f"killed by {failed or 'a failing run'}"
                     print(f"  {name}: {mutant.label}: {verdict} ({seconds:.1f} s)", flush=True)
                     if passed:

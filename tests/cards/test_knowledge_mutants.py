@@ -51,3 +51,66 @@ def test_wording_mutants_keep_the_slots_the_rule_fills() -> None:
     path = mutate_knowledge.KNOWLEDGE / "wording" / "electrolytes.yaml"
     mutant = next(m for m in mutate_knowledge.wording_mutants(path) if m.label == "shared.electrolytes.summary emptied")
     assert "summary: '{name} {value} {severity} {action}'" in mutant.text
+
+
+def test_earlier_killers_come_from_the_same_file_first_then_the_same_kind() -> None:
+    killers = mutate_knowledge.Killers(limit=3)
+    assert killers.first("valuesets", "a.json") == ()
+    killers.record("valuesets", "a.json", "FAILED tests/cards/test_a.py::test_one[x-1]")
+    killers.record("valuesets", "b.json", "FAILED tests/cards/test_b.py::test_two")
+    killers.record("valuesets", "b.json", "ERROR tests/cards/test_c.py")  # a file that did not collect
+    killers.record("valuesets", "b.json", "a failing run")  # no test named: nothing to remember
+    killers.record("wording", "w.yaml", "FAILED tests/cards/test_w.py::test_w")
+    # the function with all its parameters; this file's own before the kind's, each once, most recent first
+    assert killers.first("valuesets", "a.json") == (
+        "tests/cards/test_a.py::test_one", "tests/cards/test_c.py", "tests/cards/test_b.py::test_two")
+    assert killers.first("valuesets", "b.json") == ("tests/cards/test_c.py", "tests/cards/test_b.py::test_two",
+                                                    "tests/cards/test_a.py::test_one")
+    killers.record("valuesets", "c.json", "FAILED tests/cards/test_a.py::test_one[y]")  # again: to the front
+    assert killers.first("valuesets", "new.json")[0] == "tests/cards/test_a.py::test_one"
+    assert mutate_knowledge.Killers(limit=0).first("wording", "w.yaml") == ()
+
+
+@pytest.mark.parametrize("short_run, runs, verdict", [
+    ((1, "FAILED tests/cards/test_a.py::test_one"), ["short"], "killed"),  # a killer fails: killed, no whole lane
+    ((0, ""), ["short", "lane"], "survived"),  # none fails: the whole lane decides, and lets it through
+    ((4, "ERROR: not found: tests/cards/test_a.py::test_one"), ["short", "lane"], "survived"),  # a usage error
+    ((2, ""), ["short", "lane"], "survived"),  # interrupted: never a kill by itself
+])
+def test_a_survivor_is_always_confirmed_by_the_whole_lane(monkeypatch, short_run, runs, verdict) -> None:
+    seen = []
+
+    def run_lane(workdir, tests=("tests/cards",)):
+        seen.append("lane" if tests == ("tests/cards",) else "short")
+        return (*short_run[:1], 1.0, short_run[1]) if seen[-1] == "short" else (0, 10.0, "")
+
+    monkeypatch.setattr(mutate_knowledge, "run_lane", run_lane)
+    killers = mutate_knowledge.Killers()
+    killers.record("valuesets", "a.json", "FAILED tests/cards/test_a.py::test_one")
+    survived, seconds, failed = mutate_knowledge.judge(Path("."), killers, "valuesets", "a.json")
+    assert seen == runs
+    assert ("survived" if survived else "killed") == verdict
+    assert seconds == (1.0 if runs == ["short"] else 11.0)
+    assert failed == ("FAILED tests/cards/test_a.py::test_one (earlier killers)" if verdict == "killed" else "")
+
+
+def test_the_whole_lane_runs_alone_while_no_test_has_killed_anything(monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(mutate_knowledge, "run_lane",
+                        lambda workdir, tests=("tests/cards",): seen.append(tests) or (1, 9.0, "FAILED tests/cards/t.py::f[1]"))
+    killers = mutate_knowledge.Killers()
+    assert mutate_knowledge.judge(Path("."), killers, "wording", "w.yaml") == (False, 9.0, "FAILED tests/cards/t.py::f[1]")
+    assert seen == [("tests/cards",)]
+    assert killers.first("wording", "other.yaml") == ("tests/cards/t.py::f",)  # remembered for the next mutant
+
+
+def test_the_mutators_own_tests_never_judge_a_mutant(tmp_path) -> None:
+    """They read the mutated file as if it were the shipped one (a wording mutant, mutated again, is unchanged)."""
+    path = mutate_knowledge.KNOWLEDGE / "wording" / "stress.yaml"
+    mutant = next(mutate_knowledge.wording_mutants(path))
+    path_of_mutant = tmp_path / "stress.yaml"
+    path_of_mutant.write_text(mutant.text)
+    again = next(mutate_knowledge.wording_mutants(path_of_mutant))
+    assert again.text == mutant.text  # what test_every_mutant_changes_its_file would trip over in the copy
+    assert mutate_knowledge.PYTEST[-2:] == ("--ignore", "tests/cards/test_knowledge_mutants.py")
+    assert Path(__file__).resolve() == mutate_knowledge.ROOT / mutate_knowledge.SELF_TEST
