@@ -195,7 +195,7 @@ NEAR_MISSES: list[tuple[Concept, str, str, str]] = [
     (C.PSYCHOLOGICAL_STRESS, ICD10CM, "F41.9", "the wider F41 family is left out"),
     (C.PSYCHOLOGICAL_STRESS, ICD10CM, "F33.0", "recurrent depression: only the single-episode F32 codes"),
     (C.POISONING, ICD10CM, "T66", "radiation sickness: after T65"),
-    (C.POISONING, ICD10CM, "T35.0", "before T36 (frostbite, not poisoning)"),
+    (C.POISONING, ICD10CM, "T35.0", "just below the T36-T65 range (WHO ICD-10 frostbite; not in ICD-10-CM)"),
     (C.ANTIEPILEPTIC_UNDERDOSING, ICD10CM, "T42.8X6A", "antiparkinsonism drugs are not antiepileptic"),
     (C.ANTIEPILEPTIC_UNDERDOSING, ICD10CM, "T42.6X1A", "poisoning, not underdosing"),
     (C.PREGNANCY, ICD10CM, "Z3A.00", "weeks of gestation not specified: left out"),
