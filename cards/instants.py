@@ -42,13 +42,7 @@ def effective_text(raw: Mapping[str, Any]) -> str | None:
     return issued if isinstance(issued, str) else None
 
 
-def effective_instant(raw: Mapping[str, Any]) -> datetime | None:
-    return parse_instant(effective_text(raw))
-
-
-def local_date(text: str | None) -> date | None:
-    """The calendar date as written (the recording site's local date); partial dates take the period's first day."""
-    moment = parse_instant(text)
-    if moment is None:
-        return None
-    return date.fromisoformat(text[:10]) if text and len(text) >= 10 else moment.date()
+def local_date(text: str, moment: datetime) -> date:
+    """The calendar date as written in `text` (the recording site's local date), whose instant `parse_instant`
+    found to be `moment`; partial dates take the period's first day."""
+    return date.fromisoformat(text[:10]) if len(text) >= 10 else moment.date()

@@ -21,7 +21,7 @@ from fhir.resources.R4B.quantity import Quantity
 
 from .facts import LabNote, LabNoteKind, LabResult, Measurement
 from .fhir_reading import ResourceReader, reference
-from .instants import effective_instant, effective_text, local_date
+from .instants import effective_text, local_date, parse_instant
 from .lab_versions import current_versions
 from .terminology import SYSTEM_NAMES
 from .thresholds import CANONICAL_UNIT, Age, AnalyteSpec, Severity, normalise_unit
@@ -33,22 +33,28 @@ UNREADABLE_UNIT = "Observation:unreadable-unit"
 IMPOSSIBLE_VALUE = "Observation:impossible-value"
 
 
-def _dated_versions(raws: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mapping[str, Any]]]:
+_Dated = tuple[datetime, str, Mapping[str, Any]]  # effective instant, as written, the raw result
+
+
+def _dated_versions(raws: Iterable[Mapping[str, Any]]) -> list[_Dated]:
     """Current versions with their effective instant, newest first (undated results cannot be placed: unused).
     One analyte's history is read twice, for its final and its preliminary results, so this is computed once."""
-    dated = [(moment, raw) for raw in current_versions(raws) if (moment := effective_instant(raw)) is not None]
+    dated: list[_Dated] = []
+    for raw in current_versions(raws):
+        text = effective_text(raw)
+        moment = parse_instant(text)
+        if text is not None and moment is not None:
+            dated.append((moment, text, raw))
     dated.sort(key=itemgetter(0), reverse=True)
     return dated
 
 
-def _validated(dated: Iterable[tuple[datetime, Mapping[str, Any]]], reader: ResourceReader, *, since: date,
-               until: date | None, statuses: frozenset[str]) -> Iterator[tuple[Observation, date]]:
-    for _, raw in dated:
+def _validated(dated: Iterable[_Dated], reader: ResourceReader, *, since: date, until: date | None,
+               statuses: frozenset[str]) -> Iterator[tuple[Observation, date]]:
+    for moment, text, raw in dated:
         if raw["status"] not in statuses:
             continue
-        when = local_date(effective_text(raw))
-        if when is None:
-            continue
+        when = local_date(text, moment)
         if until is not None and when > until:
             reader.skip(FUTURE_DATED)
             continue
@@ -224,7 +230,7 @@ def read_lab(
     return LabReading(found, (*notes, *preliminary))
 
 
-def _preliminary_critical(spec: AnalyteSpec, dated: list[tuple[datetime, Mapping[str, Any]]], reader: ResourceReader,
+def _preliminary_critical(spec: AnalyteSpec, dated: list[_Dated], reader: ResourceReader,
                           *, since: date, today: date, age: Age | None) -> tuple[LabNote, ...]:
     """The newest preliminary result, when it is severely low and not older than the final result used."""
     for observation, when in _validated(dated, ResourceReader(reader.skipped.copy()), since=since, until=None,
