@@ -1,0 +1,30 @@
+"""Text terms of the medication value sets (cards/terminology.py), pinned so that mutation testing (README, Mutation
+testing) notices any change to how overlapping phrases are read.
+
+The expected readings are written here, not read back from `cards`:
+
+| Text                                         | Expected                          | Why                                  |
+|----------------------------------------------|-----------------------------------|--------------------------------------|
+| "... with magnesium stearate"                | no magnesium supplement           | an excipient, not a supplement: the  |
+|                                              |                                   | longer excluded phrase wins          |
+| "Magnesium oxide 400 mg"                     | magnesium supplement              | the term alone                       |
+| "MAGNESIUM STEARATE" (any case)              | no magnesium supplement           | terms are matched case-insensitively |
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cards.terminology import Concept
+
+
+@pytest.mark.parametrize("text", ["Paracetamol 500 mg tablets with magnesium stearate",
+                                  "PARACETAMOL 500 MG (MAGNESIUM STEARATE)", "Magnesium Stearate"])
+def test_an_excluded_phrase_hides_the_term_it_starts_with(terminology, text) -> None:
+    assert Concept.MAGNESIUM_SUPPLEMENT not in terminology.match_text(text)
+
+
+@pytest.mark.parametrize("text", ["Magnesium oxide 400 mg", "MAGNESIUM glycerophosphate",
+                                  "magnesium stearate-free magnesium citrate"])
+def test_the_term_alone_still_names_the_supplement(terminology, text) -> None:
+    assert Concept.MAGNESIUM_SUPPLEMENT in terminology.match_text(text)
