@@ -258,3 +258,26 @@ def test_a_differential_pregnancy_is_not_a_current_pregnancy(terminology) -> Non
     facts = _facts(terminology, twitching(), condition(PREGNANCY, verification="differential"))
     assert facts.pregnancy == ()
     assert facts.conditions_in(Concept.PREGNANCY, including_differential=True)
+
+
+# --- every coding and every interpretation is read, not just the last ------------------------------------------------
+
+POSITIVE = {"system": SNOMED, "code": "10828004"}  # SNOMED CT Positive (answer-positive)
+
+
+@pytest.mark.parametrize("value", [
+    {"coding": [POSITIVE, {"system": "http://x.example", "code": "other"}]},  # a later unknown coding keeps the answer
+    {"coding": [{**POSITIVE, "display": "Result"}]},  # a display naming nothing keeps the coded answer
+    {"coding": [{"system": SNOMED}], "text": "positive"},  # a coding without a code is passed over
+    {"coding": [{"code": "10828004"}], "text": "positive"},  # so is one without a system
+])
+def test_a_coded_answer_survives_the_codings_and_displays_beside_it(terminology, value) -> None:
+    result = _with(finding("2106-3", loinc=True, when=_ago(2)), valueCodeableConcept=value)
+    assert _facts(terminology, twitching(), result).is_pregnant
+
+
+def test_a_positive_interpretation_survives_a_later_one_naming_nothing(terminology) -> None:
+    result = _with(finding("2106-3", loinc=True, when=_ago(2)), valueString="see note",
+                   interpretation=[{"coding": [{"system": INTERPRETATION, "code": "POS"}]},
+                                   {"coding": [{"system": INTERPRETATION, "code": "H"}], "text": "see comment"}])
+    assert _facts(terminology, twitching(), result).is_pregnant

@@ -184,3 +184,15 @@ def test_index_products_without_an_id_or_full_url() -> None:
     assert index_products([{"resource": product}]) == {}
     assert index_products([{"resource": product, "fullUrl": "urn:uuid:1"}]) == {"urn:uuid:1": product}
     assert index_products([{"resource": {**product, "id": 5}, "fullUrl": 7}]) == {}
+
+
+def test_every_entry_and_holder_is_read_past_one_that_is_not_a_medication() -> None:
+    product = {"resourceType": "Medication", "id": "m1", "code": {"text": "x"}}
+    assert index_products([{"resource": {"resourceType": "Patient", "id": "p1"}}, "junk",
+                           {"resource": product}]) == {"Medication/m1": product}
+    holders = ["junk", {"medicationReference": {"reference": "Medication/a"}}]
+    assert references_to_fetch(holders, {}) == ("Medication/a",)
+
+
+def test_a_local_reference_is_never_fetched_even_when_it_ends_like_a_medication_path() -> None:
+    assert references_to_fetch([{"medicationReference": {"reference": "#x/Medication/m1"}}], {}) == ()
