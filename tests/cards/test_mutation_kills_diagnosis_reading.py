@@ -281,3 +281,28 @@ def test_a_positive_interpretation_survives_a_later_one_naming_nothing(terminolo
                    interpretation=[{"coding": [{"system": INTERPRETATION, "code": "POS"}]},
                                    {"coding": [{"system": INTERPRETATION, "code": "H"}], "text": "see comment"}])
     assert _facts(terminology, twitching(), result).is_pregnant
+
+
+# --- invalid Conditions are validated and counted as skipped, not read as ended ---------------------------------------
+
+def _skipped(terminology, *resources) -> Counter:
+    skipped: Counter = Counter()
+    read_chart(chart(*resources), terminology, today=TODAY, lab_recency_days=90, thresholds=SHIPPED_THRESHOLDS,
+               wording=SHIPPED_WORDING, skipped=skipped)
+    return skipped
+
+
+@pytest.mark.parametrize("status", [
+    {"coding": [{"code": 3}, {"code": "active"}]},  # a code that is not text is passed over, and the resource refused
+    {"coding": ["junk", {"code": "active"}]},  # a coding that is not an object likewise
+])
+def test_a_status_with_an_invalid_coding_is_read_past_and_the_condition_counted_as_skipped(terminology,
+                                                                                         status) -> None:
+    resource = _with(twitching(), clinicalStatus=status)
+    assert _skipped(terminology, twitching(), resource) == Counter({"Condition": 1})
+
+
+def test_an_empty_abatement_string_is_invalid_fhir_counted_as_skipped_not_an_abatement(terminology) -> None:
+    resource = _with(twitching(), abatementString="")
+    assert _skipped(terminology, twitching(), resource) == Counter({"Condition": 1})
+    assert _skipped(terminology, twitching(), _with(twitching(), abatementString="May")) == Counter()
