@@ -196,3 +196,16 @@ def test_every_entry_and_holder_is_read_past_one_that_is_not_a_medication() -> N
 
 def test_a_local_reference_is_never_fetched_even_when_it_ends_like_a_medication_path() -> None:
     assert references_to_fetch([{"medicationReference": {"reference": "#x/Medication/m1"}}], {}) == ()
+
+
+@pytest.mark.parametrize("first", [
+    "junk",
+    {"resourceType": "MedicationRequest", "status": {"code": "active"}, "medicationCodeableConcept": {"text": "x"}},
+    medication("Depakote 250 mg", status="completed"),
+    medication("Depakote 250 mg", doNotPerform=True),
+    medication("Paracetamol 500 mg"),
+    {**medication("Depakote 250 mg"), "authoredOn": "not a date"},  # fails validation
+], ids=["not-an-object", "status-an-object", "completed", "do-not-perform", "unmatched", "invalid"])
+def test_a_medication_after_one_that_does_not_count_is_still_read(terminology, first) -> None:
+    facts = _medications(terminology, [first, medication("Lamictal 100 mg", id="later")])
+    assert [fact.reference for fact in facts] == ["MedicationRequest/later"]
