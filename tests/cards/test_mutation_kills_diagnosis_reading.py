@@ -306,3 +306,27 @@ def test_an_empty_abatement_string_is_invalid_fhir_counted_as_skipped_not_an_aba
     resource = _with(twitching(), abatementString="")
     assert _skipped(terminology, twitching(), resource) == Counter({"Condition": 1})
     assert _skipped(terminology, twitching(), _with(twitching(), abatementString="May")) == Counter()
+
+
+# --- a concept matched by a code family (no reviewed display) ----------------------------------------------------------
+
+def _ms_label(terminology, resource) -> str:
+    [fact] = _facts(terminology, twitching(), resource).conditions_in(Concept.MULTIPLE_SCLEROSIS)
+    return fact.label
+
+
+def test_a_family_code_is_named_by_its_coding_display_else_the_text_else_condition(terminology) -> None:
+    coded = icd("G35")
+    coded["code"]["coding"][0]["display"] = "MS"
+    assert _ms_label(terminology, coded) == "MS (ICD-10-CM G35)"
+    written = icd("G35")
+    written["code"]["text"] = "relapsing MS"
+    assert _ms_label(terminology, written) == "relapsing MS (ICD-10-CM G35)"
+    assert _ms_label(terminology, icd("G35")) == "Condition (ICD-10-CM G35)"
+
+
+def test_a_system_without_a_short_name_is_shown_by_its_uri(terminology) -> None:
+    resource = twitching()
+    resource["code"]["coding"].insert(0, {"system": INTERPRETATION, "code": "POS"})
+    label = _facts(terminology, resource).twitching[0].label
+    assert label.endswith(f" ({INTERPRETATION} POS)")
