@@ -40,10 +40,11 @@ def test_a_summary_under_140_characters_is_kept_as_it_is(length) -> None:
         ("a" * 69 + " " + "b" * 70, "a" * 69 + " " + "b" * 68 + ELLIPSIS),  # one at 69 is not
         ("a" * 90 + ",;:- " + "b" * 50, "a" * 90 + ELLIPSIS),  # trailing punctuation dropped
         ("a" * 90 + "-  " + "b" * 50, "a" * 90 + ELLIPSIS),
+        ("a" * 99 + "X " + "b" * 50, "a" * 99 + "X" + ELLIPSIS),  # only those five characters are dropped
         ("a" * 137 + " " + "b" * 5, "a" * 137 + ELLIPSIS),  # the break at 137 is kept inside the 138
         ("a" * 138 + " " + "b" * 5, "a" * 138 + ELLIPSIS),  # the break falls outside the 138 kept
     ],
-    ids=["140", "141", "no-break", "break-at-70", "break-at-69", "punctuation", "dash-and-spaces", "break-at-137",
+    ids=["140", "141", "no-break", "break-at-70", "break-at-69", "punctuation", "dash-and-spaces", "letter-kept", "break-at-137",
          "break-at-138"],
 )
 def test_a_long_summary_is_cut_at_a_word_with_an_ellipsis(summary, expected) -> None:
