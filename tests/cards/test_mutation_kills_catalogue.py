@@ -15,7 +15,11 @@ The expected text is written here, not read back from `cards`:
 
 from __future__ import annotations
 
+import json
+
+from builders import edit_valueset
 from cards.catalogue import (
+    RULES_FILE,
     Code,
     ReasonEntry,
     RuleEntry,
@@ -24,8 +28,13 @@ from cards.catalogue import (
     ValueSetEntry,
     as_text,
     build_catalogue,
+    catalogue_document,
     shown,
 )
+from cards.handout_library import load_handouts
+from cards.knowledge import KNOWLEDGE_VERSION, Knowledge
+from cards.knowledge_files import load_override_reasons, load_thresholds, load_wording
+from cards.terminology import load_terminology
 from cards.thresholds import Limit
 
 
@@ -117,3 +126,55 @@ def test_each_threshold_entry_carries_its_source_and_bounds(knowledge) -> None:
     figure = next(t for t in entries["refractory.botulinum-toxin"].thresholds if t.id == "refractory.after-days")
     assert (figure.value, figure.shipped, figure.unit, figure.bounds) == (90, 90, "d", (30, 180))
     assert figure.source  # the source text itself is the data mutator's
+
+
+def test_seven_codes_show_six_and_one_more() -> None:
+    codes = tuple(Code("LOINC", f"{n}-0", f"D{n}") for n in range(1, 8))
+    text = as_text([_entry(value_sets=(ValueSetEntry("seven", codes),))], {})
+    assert "  Reads seven: LOINC 1-0 D1; LOINC 2-0 D2; LOINC 3-0 D3; LOINC 4-0 D4; LOINC 5-0 D5; LOINC 6-0 D6; +1 more" \
+        in text.split("\n")
+
+
+# The reviewed override reasons and their snooze windows, as the cards offer them (their values are also pinned by
+# the data mutator, `reasons` kind); here they check that the catalogue carries each field.
+OVERRIDE_REASONS = [("already-addressed", "Already addressed", 30), ("patient-declined", "Patient declined", 90),
+                    ("not-relevant", "Not relevant for this patient", 180),
+                    ("disagree", "Disagree with recommendation", 0)]
+
+
+def test_every_rule_carries_the_override_reasons_with_their_displays_and_snooze_days(knowledge) -> None:
+    for entry in build_catalogue(knowledge):
+        assert [(r.code, r.display, r.snooze_days) for r in entry.override_reasons] == OVERRIDE_REASONS
+
+
+def test_without_scenarios_every_rule_lists_an_empty_tuple(knowledge) -> None:
+    assert {e.scenarios for e in build_catalogue(knowledge, scenarios_dir=None)} == {()}
+
+
+def test_the_catalogue_document_has_the_version_the_rules_and_the_shared_wording(knowledge) -> None:
+    entries = build_catalogue(knowledge)
+    document = catalogue_document(knowledge, entries)
+    assert list(document) == ["knowledge_version", "rules", "shared_wording"]
+    assert document["knowledge_version"] == knowledge.version
+    assert [rule["rule_id"] for rule in document["rules"]] == [e.rule_id for e in entries]
+
+
+def test_a_code_from_a_system_without_a_short_name_is_listed_by_its_uri(knowledge, tmp_path) -> None:
+    document = json.loads(RULES_FILE.read_text())
+    document["rules"]["stress.relaxation"]["reads"].append("answer-positive")
+    edited = tmp_path / "rules.json"
+    edited.write_text(json.dumps(document))
+    entry = next(e for e in build_catalogue(knowledge, rules_file=edited) if e.rule_id == "stress.relaxation")
+    answers = next(vs for vs in entry.value_sets if vs.id == "answer-positive")
+    assert answers.codes == (Code("SNOMED CT", "10828004", "Positive"),
+                             Code("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS",
+                                  "Positive"))
+
+
+def test_a_listed_code_without_a_display_is_listed_with_an_empty_one(knowledge, valueset_copy) -> None:
+    edit_valueset(valueset_copy, "tetany", lambda d: d["compose"]["include"][0]["concept"][0].pop("display"))
+    bare = Knowledge(load_terminology(valueset_copy, version=KNOWLEDGE_VERSION), load_handouts(), load_thresholds(),
+                     load_wording(), load_override_reasons())
+    entry = next(e for e in build_catalogue(bare) if e.rule_id == "redflag.urgent-review")
+    tetany = next(vs for vs in entry.value_sets if vs.id == "tetany")
+    assert tetany.codes == (Code("ICD-10-CM", "R29.0", ""),)
