@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from cards.terminology import Concept
+from builders import edit_valueset
+from cards.knowledge import KNOWLEDGE_VERSION
+from cards.terminology import Concept, load_terminology
 
 
 @pytest.mark.parametrize("text", ["Paracetamol 500 mg tablets with magnesium stearate",
@@ -28,3 +30,12 @@ def test_an_excluded_phrase_hides_the_term_it_starts_with(terminology, text) -> 
                                   "magnesium stearate-free magnesium citrate"])
 def test_the_term_alone_still_names_the_supplement(terminology, text) -> None:
     assert Concept.MAGNESIUM_SUPPLEMENT in terminology.match_text(text)
+
+
+def test_value_sets_without_any_text_term_match_no_text(valueset_copy) -> None:
+    for path in valueset_copy.glob("*.json"):
+        edit_valueset(valueset_copy, path.stem, lambda d: d.pop("extension", None))
+    bare = load_terminology(valueset_copy, version=KNOWLEDGE_VERSION)
+    assert bare.match_text("Magnesium oxide 400 mg") == frozenset()
+    assert bare.match_text("") == frozenset()
+    assert bare.match_concept({"text": "Depakote 250 mg"}, with_text=True) == frozenset()

@@ -87,3 +87,13 @@ def test_whole_figures_and_overrides() -> None:
     assert SHIPPED_THRESHOLDS[Limit.REFRACTORY_AFTER_DAYS] == 90  # the shipped thresholds are left alone
     with pytest.raises(ThresholdsError, match=r"^refractory.after-days: 181 d is outside the safe bounds 30-180 d"):
         SHIPPED_THRESHOLDS.with_overrides({Limit.REFRACTORY_AFTER_DAYS: 181})
+
+
+def test_a_severe_limit_equal_to_the_moderate_one_is_refused() -> None:
+    # Equal limits would leave the moderate band empty: the ordering is strict.
+    with pytest.raises(ThresholdsError) as raised:
+        SHIPPED_THRESHOLDS.with_overrides({Limit.MAGNESIUM_SEVERE_BELOW: 1.2, Limit.MAGNESIUM_MODERATE_BELOW: 1.2})
+    assert str(raised.value) == ("magnesium.severe-below: must stay below magnesium.moderate-below (1.2 is not below "
+                                 "1.2)")
+    tuned = SHIPPED_THRESHOLDS.with_overrides({Limit.MAGNESIUM_SEVERE_BELOW: 1.1, Limit.MAGNESIUM_MODERATE_BELOW: 1.2})
+    assert tuned[Limit.MAGNESIUM_SEVERE_BELOW] == 1.1
