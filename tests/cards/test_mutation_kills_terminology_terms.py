@@ -39,3 +39,13 @@ def test_value_sets_without_any_text_term_match_no_text(valueset_copy) -> None:
     assert bare.match_text("Magnesium oxide 400 mg") == frozenset()
     assert bare.match_text("") == frozenset()
     assert bare.match_concept({"text": "Depakote 250 mg"}, with_text=True) == frozenset()
+
+
+def test_any_mapping_is_read_as_a_codeable_concept_not_only_a_dict(terminology) -> None:
+    from types import MappingProxyType
+
+    from cards.terminology import SNOMED, is_mapping
+
+    assert is_mapping({}) and is_mapping(MappingProxyType({})) and not is_mapping([("a", 1)])
+    concept = MappingProxyType({"coding": [MappingProxyType({"system": SNOMED, "code": "13753008"})]})
+    assert Concept.HEMIFACIAL_SPASM in terminology.match_concept(concept)
