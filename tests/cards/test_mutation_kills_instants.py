@@ -23,3 +23,14 @@ from cards.instants import effective_text
 ])
 def test_the_effective_time_is_read_in_order(raw, text) -> None:
     assert effective_text(raw) == text
+
+
+def test_the_local_date_is_the_date_as_written_and_a_partial_date_its_first_day() -> None:
+    from datetime import date
+
+    from cards.instants import local_date
+
+    assert local_date("2026-11-20T23:30:00-08:00") == date(2026, 11, 20)  # 07:30 UTC on the 21st
+    assert local_date("2026-11") == date(2026, 11, 1)
+    assert local_date("2026") == date(2026, 1, 1)
+    assert local_date("not a date") is None

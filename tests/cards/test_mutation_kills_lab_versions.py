@@ -61,3 +61,9 @@ def test_a_last_update_beats_none_and_a_version_number_beats_none() -> None:
                           (_version("numbered", version="0"), _version("plain")),
                           (_version("numbered", version="0"), _version("word", version="v2"))):
         assert _current(winner, loser) == _current(loser, winner) == [winner["note"][0]["text"]]
+
+
+def test_results_without_an_id_each_stand_alone() -> None:
+    first, second = _version("first"), _version("second")
+    del first["id"], second["id"]
+    assert _current(first, second) == ["first", "second"]
