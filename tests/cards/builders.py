@@ -99,6 +99,12 @@ def lab(loinc: str, value: Any, unit: str | None, *, when: str = "2026-11-20", s
     return resource
 
 
+def normal_labs() -> tuple[dict[str, Any], ...]:
+    """Magnesium, potassium, sodium and calcium, each within its range: a chart on which no electrolyte card fires."""
+    return (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
+            lab("17861-6", 9.4, "mg/dL"))
+
+
 def finding(code: str, system: str = SNOMED, *, status: str = "final", value: Any = None,
             when: str = "2026-11-01", loinc: bool = False) -> dict[str, Any]:
     """A coded Observation (twitching finding, or with `value` a pregnancy test result)."""

@@ -22,6 +22,7 @@ from builders import (
     citation_links,
     icd,
     lab,
+    normal_labs,
     patient,
     patient_view,
     rule_ids,
@@ -29,8 +30,6 @@ from builders import (
 )
 
 MS = "ms.management"
-NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
-               lab("17861-6", 9.4, "mg/dL"))
 
 MRI_ADVICE = ("Continuous facial myokymia in MS points to a lesion in the brainstem (pons): arrange MRI of the brain "
               "and discuss with the MS team.")
@@ -65,7 +64,7 @@ def _common(card) -> None:
 
 
 def test_an_adult_with_ms_gets_the_relapse_dose_and_a_neurology_referral(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(id="tw"), icd("G35", id="ms"), *NORMAL_LABS), MS)
+    card = card_for(patient_view(knowledge, twitching(id="tw"), icd("G35", id="ms"), *normal_labs()), MS)
     _common(card)
     assert card.summary == "Multiple sclerosis with facial twitching: consider relapse; steroids and DMT via MS team"
     assert card.indicator == "info"
@@ -82,7 +81,7 @@ def test_an_adult_with_ms_gets_the_relapse_dose_and_a_neurology_referral(knowled
 
 def test_facial_myokymia_with_ms_is_a_warning_that_recommends_mri_first(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM, id="myo"), icd("G35", id="ms"),
-                                 *NORMAL_LABS), MS)
+                                 *normal_labs()), MS)
     _common(card)
     assert card.summary == "MS with facial myokymia: suggests a brainstem lesion - MRI and MS team review"
     assert card.indicator == "warning"
@@ -97,7 +96,7 @@ def test_facial_myokymia_with_ms_is_a_warning_that_recommends_mri_first(knowledg
 
 
 def test_a_child_gets_no_dose_and_the_age_is_in_the_basis(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *NORMAL_LABS,
+    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *normal_labs(),
                                  patient_resource=patient(birth_date="2012-01-01")), MS)
     assert advice_lines(card) == [RELAPSE_CHILD_14, STEROIDS, DMT]
     assert "| Sex, age | female, 14 years | - | - | Patient/p1 |" in card.detail
@@ -105,7 +104,7 @@ def test_a_child_gets_no_dose_and_the_age_is_in_the_basis(knowledge) -> None:
 
 def test_unconfirmed_ms_and_unconfirmed_myokymia_are_each_noted(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM, verification="provisional"),
-                                 icd("G35", verification="unconfirmed"), *NORMAL_LABS), MS)
+                                 icd("G35", verification="unconfirmed"), *normal_labs()), MS)
     assert basis_notes(card) == [
         "Condition (ICD-10-CM G35) is recorded as unconfirmed, not confirmed: confirm it before acting on it.",
         "Facial myokymia (ICD-10-CM G51.4) is recorded as provisional, not confirmed: confirm it before acting on it.",
@@ -114,4 +113,4 @@ def test_unconfirmed_ms_and_unconfirmed_myokymia_are_each_noted(knowledge) -> No
 
 def test_a_differential_diagnosis_of_ms_fires_nothing(knowledge) -> None:
     assert MS not in rule_ids(patient_view(knowledge, twitching(), icd("G35", verification="differential"),
-                                           *NORMAL_LABS))
+                                           *normal_labs()))

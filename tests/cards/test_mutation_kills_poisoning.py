@@ -27,14 +27,13 @@ from builders import (
     condition,
     icd,
     lab,
+    normal_labs,
     patient_view,
     rule_ids,
     twitching,
 )
 
 POISONING = "poisoning.toxicology"
-NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
-               lab("17861-6", 9.4, "mg/dL"))
 
 RECENT_ADVICE = ("Recent poisoning: assess now - airway, breathing, consciousness, seizures - and get toxicology advice "
                  "today.")
@@ -59,7 +58,7 @@ def _ago(days: int) -> str:
 
 
 def _card(knowledge, resource):
-    return card_for(patient_view(knowledge, twitching(id="tw"), resource, *NORMAL_LABS), POISONING)
+    return card_for(patient_view(knowledge, twitching(id="tw"), resource, *normal_labs()), POISONING)
 
 
 def _consult(priority: str, reason: str) -> dict:
@@ -131,4 +130,4 @@ def test_a_provisional_poisoning_fires_and_says_it_is_not_confirmed(knowledge) -
 
 def test_a_differential_poisoning_fires_nothing(knowledge) -> None:
     assert POISONING not in rule_ids(patient_view(knowledge, twitching(),
-                                                  icd("T56.0X1A", verification="differential"), *NORMAL_LABS))
+                                                  icd("T56.0X1A", verification="differential"), *normal_labs()))

@@ -20,14 +20,13 @@ from builders import (
     citation_links,
     icd,
     lab,
+    normal_labs,
     patient_view,
     rule_ids,
     twitching,
 )
 
 STRESS = "stress.relaxation"
-NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
-               lab("17861-6", 9.4, "mg/dL"))
 
 SUMMARY = "Facial twitching with stress, anxiety, poor sleep or low mood: relaxation and sleep first"
 ADVICE = [
@@ -48,7 +47,7 @@ DUODECIM = ("Duodecim EBM Guidelines: Eyelid myokymia (subscription)", "https://
 
 def test_the_relaxation_card_says_and_proposes_exactly_this(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(id="tw"), icd("F41.1", id="anx"), icd("G47.00", id="ins"),
-                                 *NORMAL_LABS), STRESS)
+                                 *normal_labs()), STRESS)
     assert card.title == "Facial twitching with stress, anxiety, poor sleep or low mood"
     assert card.summary == SUMMARY
     assert card.indicator == "info"
@@ -75,7 +74,7 @@ def test_the_relaxation_card_says_and_proposes_exactly_this(knowledge) -> None:
 
 def test_an_unconfirmed_contributor_and_an_unconfirmed_twitch_are_each_noted(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(verification="unconfirmed"),
-                                 icd("F41.1", verification="provisional"), *NORMAL_LABS), STRESS)
+                                 icd("F41.1", verification="provisional"), *normal_labs()), STRESS)
     assert basis_notes(card) == [
         "Generalized anxiety disorder (ICD-10-CM F41.1) is recorded as provisional, not confirmed: confirm it before "
         "acting on it.",
@@ -85,5 +84,5 @@ def test_an_unconfirmed_contributor_and_an_unconfirmed_twitch_are_each_noted(kno
 
 
 def test_a_differential_stress_diagnosis_fires_nothing(knowledge) -> None:
-    evaluation = patient_view(knowledge, twitching(), icd("F41.1", verification="differential"), *NORMAL_LABS)
+    evaluation = patient_view(knowledge, twitching(), icd("F41.1", verification="differential"), *normal_labs())
     assert STRESS not in rule_ids(evaluation)

@@ -24,13 +24,12 @@ from builders import (
     evidence_text,
     icd,
     lab,
+    normal_labs,
     patient,
     patient_view,
     twitching,
 )
 
-NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
-               lab("17861-6", 9.4, "mg/dL"))
 
 
 def _suggestions(card) -> list[tuple[str, str, bool, str]]:
@@ -41,7 +40,7 @@ def _suggestions(card) -> list[tuple[str, str, bool, str]]:
 # --- stress -------------------------------------------------------------------------------------------------------
 
 def test_the_stress_card_says_every_sentence(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("F41.1"), *NORMAL_LABS), "stress.relaxation")
+    card = card_for(patient_view(knowledge, twitching(), icd("F41.1"), *normal_labs()), "stress.relaxation")
     assert card.summary == "Facial twitching with stress, anxiety, poor sleep or low mood: relaxation and sleep first"
     assert advice_lines(card) == [
         "Explain that stress, tiredness, caffeine and alcohol commonly set off twitching, and that the twitch itself "
@@ -77,7 +76,7 @@ MS_REFERRAL = ("neurology-referral", "Refer to neurology (MS team)", False,
 
 
 def test_the_ms_card_with_facial_myokymia_says_every_sentence(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM), icd("G35.D"), *NORMAL_LABS), "ms.management")
+    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM), icd("G35.D"), *normal_labs()), "ms.management")
     assert card.summary == "MS with facial myokymia: suggests a brainstem lesion - MRI and MS team review"
     assert advice_lines(card) == [
         "Continuous facial myokymia in MS points to a lesion in the brainstem (pons): arrange MRI of the brain and "
@@ -92,14 +91,14 @@ def test_the_ms_card_with_facial_myokymia_says_every_sentence(knowledge) -> None
 
 
 def test_the_ms_card_without_myokymia_has_its_own_summary(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *NORMAL_LABS), "ms.management")
+    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *normal_labs()), "ms.management")
     assert card.summary == "Multiple sclerosis with facial twitching: consider relapse; steroids and DMT via MS team"
     assert advice_lines(card) == [MS_RELAPSE_ADULT, MS_STEROIDS, MS_DMT]
     assert _suggestions(card) == [MS_REFERRAL]
 
 
 def test_the_ms_card_for_a_child_gives_no_adult_steroid_dose(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *NORMAL_LABS,
+    card = card_for(patient_view(knowledge, twitching(), icd("G35"), *normal_labs(),
                                  patient_resource=patient("female", "2014-06-01")), "ms.management")
     assert advice_lines(card)[0] == (
         "If this is a relapse (new or worse neurological symptoms), exclude infection first (for example a urinary "
@@ -123,7 +122,7 @@ POISONING_NOTES = [
 
 
 def test_the_recent_poisoning_card_says_every_sentence(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("T56.0X1A"), *NORMAL_LABS), "poisoning.toxicology")
+    card = card_for(patient_view(knowledge, twitching(), icd("T56.0X1A"), *normal_labs()), "poisoning.toxicology")
     assert card.summary == "Recent poisoning with facial twitching: urgent toxicology / poison-centre advice"
     assert advice_lines(card) == [
         "Recent poisoning: assess now - airway, breathing, consciousness, seizures - and get toxicology advice today.",
@@ -138,7 +137,7 @@ def test_the_recent_poisoning_card_says_every_sentence(knowledge) -> None:
 
 
 def test_poisoning_on_record_has_its_own_summary(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(), icd("T56.0X1S", onset="2026-01-01"), *NORMAL_LABS),
+    card = card_for(patient_view(knowledge, twitching(), icd("T56.0X1S", onset="2026-01-01"), *normal_labs()),
                     "poisoning.toxicology")
     assert card.summary == "Poisoning on record with facial twitching: review exposure and toxicology follow-up"
     assert advice_lines(card) == POISONING_ADVICE
@@ -176,7 +175,7 @@ BOTULINUM_ASSESSMENT = ("botulinum-assessment", "Refer for botulinum toxin asses
     (twitching("F95.2", ICD10CM, onset="2026-01-01"), "Tics: not rated in the sources used here."),
 ], ids=["blepharospasm", "facial-myokymia", "eyelid-twitching", "facial-spasm", "tic"])
 def test_the_botulinum_card_states_the_evidence_for_the_kind_of_twitching(knowledge, resource, evidence) -> None:
-    card = card_for(patient_view(knowledge, resource, *NORMAL_LABS), "refractory.botulinum-toxin")
+    card = card_for(patient_view(knowledge, resource, *normal_labs()), "refractory.botulinum-toxin")
     assert card.summary == "Facial twitching documented since 2026-01-01: consider botulinum toxin"
     assert evidence_text(card) == evidence
     assert advice_lines(card) == BOTULINUM_ADVICE
@@ -187,7 +186,7 @@ def test_the_botulinum_card_states_the_evidence_for_the_kind_of_twitching(knowle
 
 def test_hemifacial_spasm_with_the_adult_cautions_says_every_sentence(knowledge) -> None:
     card = card_for(patient_view(knowledge, twitching(onset="2026-01-01"), icd("G70.81"), condition("77386006"),
-                                 *NORMAL_LABS), "refractory.botulinum-toxin")
+                                 *normal_labs()), "refractory.botulinum-toxin")
     assert evidence_text(card) == "Hemifacial spasm: Level C (possibly effective) - AAN 2008."
     assert advice_lines(card) == [
         "A neuromuscular junction disorder is recorded - Lambert-Eaton syndrome in disease classified elsewhere "
@@ -207,7 +206,7 @@ def test_hemifacial_spasm_with_the_adult_cautions_says_every_sentence(knowledge)
 
 
 def test_a_child_below_every_licensed_age_is_told_so(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching("G24.5", ICD10CM, onset="2026-01-01"), *NORMAL_LABS,
+    card = card_for(patient_view(knowledge, twitching("G24.5", ICD10CM, onset="2026-01-01"), *normal_labs(),
                                  patient_resource=patient("male", "2016-01-01")), "refractory.botulinum-toxin")
     assert advice_lines(card) == [
         "The patient is 10 years old, below the youngest licensed age (12 years): botulinum toxin only on a "

@@ -12,49 +12,48 @@ from builders import (
     icd,
     lab,
     medication,
+    normal_labs,
     patient,
     patient_view,
     rule_ids,
     twitching,
 )
 
-NORMAL_LABS = (lab("19123-9", 2.0, "mg/dL"), lab("2823-3", 4.2, "mmol/L"), lab("2951-2", 140, "mmol/L"),
-               lab("17861-6", 9.4, "mg/dL"))
 
 
 # --- stress -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("resource", [condition("73595000"), icd("F41.1"), icd("G47.00"), icd("F32.A"), icd("Z73.3")])
 def test_stress_anxiety_insomnia_or_depression_fire_the_relaxation_card(knowledge, resource) -> None:
-    card = card_for(patient_view(knowledge, twitching(), resource, *NORMAL_LABS), "stress.relaxation")
+    card = card_for(patient_view(knowledge, twitching(), resource, *normal_labs()), "stress.relaxation")
     assert card.indicator == "info" and card.handout_topic == "stress"
     assert "sleep" in card.detail and "caffeine" in card.detail and "fixed time each day" in card.detail
     assert card.suggestions[0].resources[0]["resourceType"] == "ServiceRequest"
 
 
 def test_no_stress_card_without_a_psychological_condition(knowledge) -> None:
-    assert "stress.relaxation" not in rule_ids(patient_view(knowledge, twitching(), icd("F41.9"), *NORMAL_LABS))
+    assert "stress.relaxation" not in rule_ids(patient_view(knowledge, twitching(), icd("F41.9"), *normal_labs()))
 
 
 # --- epilepsy -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("resource", [icd("G40.909"), icd("G40.A09"), condition("84757009"), condition("128613002")])
 def test_untreated_epilepsy_suggests_starting_via_neurology(knowledge, resource) -> None:
-    card = card_for(patient_view(knowledge, twitching(), resource, *NORMAL_LABS), "epilepsy.anticonvulsant.start")
+    card = card_for(patient_view(knowledge, twitching(), resource, *normal_labs()), "epilepsy.anticonvulsant.start")
     assert card.indicator == "warning"
     assert "lamotrigine" in card.detail and "levetiracetam" in card.detail
     assert card.suggestions[0].resources[0]["code"]["text"] == "Referral to neurology (epilepsy)"
 
 
 def test_unspecified_seizure_is_not_treated_as_epilepsy(knowledge) -> None:
-    evaluation = patient_view(knowledge, twitching(), icd("R56.9"), *NORMAL_LABS)
+    evaluation = patient_view(knowledge, twitching(), icd("R56.9"), *normal_labs())
     assert not [r for r in rule_ids(evaluation) if r.startswith("epilepsy.")]
 
 
 @pytest.mark.parametrize("drug", [medication("Lamotrigine 100 MG Oral Tablet"), medication(rxnorm="114477"),
                                   medication(atc="N03AF01"), medication("Tegretol 200 MG", rxnorm="2002")])
 def test_treated_epilepsy_gets_a_review_instead_of_a_start(knowledge, drug) -> None:
-    evaluation = patient_view(knowledge, twitching(), icd("G40.909"), drug, *NORMAL_LABS)
+    evaluation = patient_view(knowledge, twitching(), icd("G40.909"), drug, *normal_labs())
     assert "epilepsy.anticonvulsant.start" not in rule_ids(evaluation)
     card = card_for(evaluation, "epilepsy.treatment.review")
     assert card.indicator == "info" and "adherence" in card.detail
@@ -75,7 +74,7 @@ def test_review_offers_drug_levels_where_relevant(knowledge) -> None:
      (patient("female", "1995-01-01"), (condition("77386006"),), "critical")],
 )
 def test_valproate_in_someone_who_could_become_pregnant(knowledge, patient_resource, extra, indicator) -> None:
-    evaluation = patient_view(knowledge, twitching(), medication("Divalproex Sodium 500 MG"), *extra, *NORMAL_LABS,
+    evaluation = patient_view(knowledge, twitching(), medication("Divalproex Sodium 500 MG"), *extra, *normal_labs(),
                               patient_resource=patient_resource)
     card = card_for(evaluation, "epilepsy.valproate.pregnancy-prevention")
     assert card.indicator == indicator
@@ -83,7 +82,7 @@ def test_valproate_in_someone_who_could_become_pregnant(knowledge, patient_resou
 
 
 def test_unknown_sex_is_named_in_the_valproate_basis(knowledge) -> None:
-    evaluation = patient_view(knowledge, twitching(), medication(rxnorm="11118"), *NORMAL_LABS,
+    evaluation = patient_view(knowledge, twitching(), medication(rxnorm="11118"), *normal_labs(),
                               patient_resource={"resourceType": "Patient", "id": "p1"})
     assert "treated as able to become pregnant" in card_for(evaluation,
                                                              "epilepsy.valproate.pregnancy-prevention").detail
@@ -91,7 +90,7 @@ def test_unknown_sex_is_named_in_the_valproate_basis(knowledge) -> None:
 
 @pytest.mark.parametrize("person", [patient("male", "1990-01-01"), patient("female", "1960-01-01")])
 def test_no_valproate_pregnancy_card_for_men_or_women_over_55(knowledge, person) -> None:
-    evaluation = patient_view(knowledge, twitching(), medication("Valproate"), *NORMAL_LABS, patient_resource=person)
+    evaluation = patient_view(knowledge, twitching(), medication("Valproate"), *normal_labs(), patient_resource=person)
     assert "epilepsy.valproate.pregnancy-prevention" not in rule_ids(evaluation)
 
 
@@ -100,21 +99,21 @@ def test_no_valproate_pregnancy_card_for_men_or_women_over_55(knowledge, person)
 @pytest.mark.parametrize("resource", [icd("G35"), icd("G35.A"), icd("G35.B1"), condition("24700007"),
                                       condition("426373005")])
 def test_multiple_sclerosis_card(knowledge, resource) -> None:
-    card = card_for(patient_view(knowledge, twitching(), resource, *NORMAL_LABS), "ms.management")
+    card = card_for(patient_view(knowledge, twitching(), resource, *normal_labs()), "ms.management")
     assert card.indicator == "info"
     assert "0.5 g daily for 5 days" in card.detail and "exclude infection" in card.detail
     assert "Disease-modifying" in card.detail
 
 
 def test_multiple_sclerosis_with_facial_myokymia_is_a_warning_with_mri(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM), icd("G35.D"), *NORMAL_LABS), "ms.management")
+    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM), icd("G35.D"), *normal_labs()), "ms.management")
     assert card.indicator == "warning"
     assert "brainstem" in card.detail
     assert card.suggestions[0].resources[0]["code"]["text"].startswith("MRI brain")
 
 
 def test_no_ms_card_without_ms(knowledge) -> None:
-    assert "ms.management" not in rule_ids(patient_view(knowledge, twitching(), *NORMAL_LABS))
+    assert "ms.management" not in rule_ids(patient_view(knowledge, twitching(), *normal_labs()))
 
 
 # --- poisoning ----------------------------------------------------------------------------------------------------
@@ -131,41 +130,41 @@ def test_no_ms_card_without_ms(knowledge) -> None:
     ],
 )
 def test_poisoning_is_critical_when_recent_or_initial_encounter(knowledge, resource, indicator) -> None:
-    card = card_for(patient_view(knowledge, twitching(), resource, *NORMAL_LABS), "poisoning.toxicology")
+    card = card_for(patient_view(knowledge, twitching(), resource, *normal_labs()), "poisoning.toxicology")
     assert card.indicator == indicator
     assert "poison" in card.detail.lower()
     assert card.suggestions[0].resources[0]["resourceType"] == "ServiceRequest"
 
 
 def test_no_poisoning_card_without_poisoning(knowledge) -> None:
-    assert "poisoning.toxicology" not in rule_ids(patient_view(knowledge, twitching(), icd("T66"), *NORMAL_LABS))
+    assert "poisoning.toxicology" not in rule_ids(patient_view(knowledge, twitching(), icd("T66"), *normal_labs()))
 
 
 # --- refractory twitching -----------------------------------------------------------------------------------------
 
 def test_persistent_blepharospasm_suggests_botulinum_with_evidence_levels(knowledge) -> None:
-    evaluation = patient_view(knowledge, twitching("G24.5", ICD10CM, onset="2026-06-01"), *NORMAL_LABS)
+    evaluation = patient_view(knowledge, twitching("G24.5", ICD10CM, onset="2026-06-01"), *normal_labs())
     card = card_for(evaluation, "refractory.botulinum-toxin")
     assert card.indicator == "info"
     assert "Level B" in card.detail and "Level C" in card.detail and "AAN 2016" in card.detail
 
 
 def test_hemifacial_spasm_asks_for_mri_first(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching(recorded="2026-01-01"), *NORMAL_LABS),
+    card = card_for(patient_view(knowledge, twitching(recorded="2026-01-01"), *normal_labs()),
                     "refractory.botulinum-toxin")
     assert "MRI first" in card.detail and "AAN 2008" in card.detail
     assert card.suggestions[0].is_recommended and card.suggestions[0].label.startswith("Request MRI")
 
 
 def test_benign_myokymia_is_told_there_is_no_trial_evidence(knowledge) -> None:
-    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM, onset="2026-01-01"), *NORMAL_LABS),
+    card = card_for(patient_view(knowledge, twitching("G51.4", ICD10CM, onset="2026-01-01"), *normal_labs()),
                     "refractory.botulinum-toxin")
     assert "no trial evidence" in card.detail
 
 
 @pytest.mark.parametrize("extra", [condition("91637004"), icd("G70.81"), icd("Z33.1")])
 def test_contraindications_make_the_botulinum_card_a_warning(knowledge, extra) -> None:
-    card = card_for(patient_view(knowledge, twitching(onset="2026-01-01"), extra, *NORMAL_LABS),
+    card = card_for(patient_view(knowledge, twitching(onset="2026-01-01"), extra, *normal_labs()),
                     "refractory.botulinum-toxin")
     assert card.indicator == "warning"
 
@@ -173,12 +172,12 @@ def test_contraindications_make_the_botulinum_card_a_warning(knowledge, extra) -
 @pytest.mark.parametrize(
     "resources",
     [
-        (twitching(onset="2026-09-01"), *NORMAL_LABS),
-        (twitching(), *NORMAL_LABS),
+        (twitching(onset="2026-09-01"), *normal_labs()),
+        (twitching(), *normal_labs()),
         (twitching(onset="2026-01-01"), lab("19123-9", 1.5, "mg/dL")),
         (twitching(onset="2026-01-01"),),
-        (twitching(onset="2026-01-01"), icd("T56.0X1S"), *NORMAL_LABS),
-        (finding("32402008", when="2025-01-01"), *NORMAL_LABS),
+        (twitching(onset="2026-01-01"), icd("T56.0X1S"), *normal_labs()),
+        (finding("32402008", when="2025-01-01"), *normal_labs()),
     ],
     ids=["too-recent", "no-date", "electrolyte-card", "panel-missing", "poisoning", "finding-only"],
 )
