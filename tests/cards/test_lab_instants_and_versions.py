@@ -133,3 +133,36 @@ def test_only_results_that_share_an_identity_are_ranked() -> None:
     newer = _versioned(1.9, version="2", updated="2026-11-20T09:00:00Z", id="shared")
     assert current_versions([*alone, newer, older]) == [*alone, newer]
     assert current_versions([older, *alone, newer]) == [*alone, newer]
+
+
+def test_the_same_identifier_value_in_two_systems_names_two_results() -> None:
+    """A business identifier is its system and value together: accession 42 of one lab is not accession 42 of another."""
+    lab_a = _versioned(1.1, version="1", updated="2026-11-19T09:00:00Z", id="a",
+                       identifier=[{"system": "urn:lab:north", "value": "42"}])
+    lab_b = _versioned(1.9, version="2", updated="2026-11-20T09:00:00Z", id="b",
+                       identifier=[{"system": "urn:lab:south", "value": "42"}])
+    other = _versioned(1.5, version="1", updated="2026-11-18T09:00:00Z", id="c",
+                       identifier=[{"system": "urn:lab:north", "value": "43"}])
+    assert current_versions([lab_a, lab_b, other]) == [lab_a, lab_b, other]
+    assert current_versions([lab_b, other, lab_a]) == [lab_b, other, lab_a]
+
+
+def test_an_identifier_entry_that_is_not_an_object_is_passed_over() -> None:
+    raw = _versioned(1.1, version="1", updated="2026-11-19T09:00:00Z", id="a",
+                     identifier=["accession-42", {"system": "urn:lab:north", "value": "42"}])
+    assert current_versions([raw]) == [raw]
+
+
+def test_a_result_dated_by_month_only_is_read_as_of_that_month_s_first_day() -> None:
+    reading = _read(lab("19123-9", 1.2, "mg/dL", when="2026-11"))
+    assert reading.result.original == "1.2 mg/dL"
+    assert reading.result.effective == date(2026, 11, 1)
+
+
+@pytest.mark.parametrize("odd", ["Observation/mg-1", {"display": "the first result"}, {"reference": 7}],
+                         ids=["not-an-object", "no-reference", "reference-not-text"])
+def test_a_derived_from_entry_that_names_nothing_is_passed_over(odd) -> None:
+    original = _versioned(1.1, version="1", updated="2026-11-19T09:00:00Z", id="mg-1")
+    corrected = _versioned(1.9, version="1", updated="2026-11-20T09:00:00Z", id="mg-2", status="corrected",
+                           derivedFrom=[odd, {"reference": "Observation/mg-1"}])
+    assert current_versions([original, corrected]) == [corrected]
