@@ -4,7 +4,8 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 STAMP  := $(VENV)/.installed
 
-.PHONY: run token test check lock fuzz mutate mutate-code mutate-data install bench bench-instructions clean
+.PHONY: run token test check lock fuzz mutate mutate-code mutate-data install bench bench-healthchain \
+        bench-instructions clean
 
 # `make run`: the service on 127.0.0.1:$(PORT) with embedded defaults (development profile).
 run: $(STAMP)
@@ -75,8 +76,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# `make bench-healthchain`: `make bench` with HealthChain 0.16 serving the same card beside us (bench/healthchain.py;
+# README, Performance). HealthChain pins older FastAPI, httpx and fhir.resources than ours, so it gets a virtualenv
+# of its own, built from bench/peers/healthchain-requirements.txt; nothing of it enters .venv.
+HEALTHCHAIN_VENV  := .venv-healthchain
+HEALTHCHAIN_STAMP := $(HEALTHCHAIN_VENV)/.installed
+bench-healthchain: $(STAMP) $(HEALTHCHAIN_STAMP)
+	$(BIN)/python -m bench --healthchain $(HEALTHCHAIN_VENV)/bin/python $(BENCH_ARGS)
+
+$(HEALTHCHAIN_STAMP): bench/peers/healthchain-requirements.txt
+	test -x $(HEALTHCHAIN_VENV)/bin/python || $(PYTHON) -m venv $(HEALTHCHAIN_VENV)
+	$(HEALTHCHAIN_VENV)/bin/python -m pip install --quiet -r bench/peers/healthchain-requirements.txt
+	touch $(HEALTHCHAIN_STAMP)
 
 # `make bench-instructions`: instructions per call under valgrind's callgrind (bench/instructions.py; README,
 # Performance): repeatable on a busy machine, for comparing two versions of the code. About ten minutes.
@@ -84,4 +99,4 @@ bench-instructions: $(STAMP)
 	$(BIN)/python -m bench.instructions
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info mutants
+	rm -rf $(VENV) $(HEALTHCHAIN_VENV) .pytest_cache build *.egg-info mutants

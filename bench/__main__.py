@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .healthchain import interpreter
 from .report import render, targets, write_json
 from .suite import Plan, run_suite
 
@@ -19,12 +20,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--soak", type=int, metavar="N", help=f"requests in the memory soak ({FULL_SOAK}; "
                         f"{QUICK_SOAK} with --quick)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results file ({DEFAULT_OUT})")
+    parser.add_argument("--healthchain", type=Path, metavar="PYTHON",
+                        help="the HealthChain peer's interpreter (`make bench-healthchain` builds .venv-healthchain, "
+                             "used by default when present)")
     args = parser.parse_args(argv)
     if args.soak is not None and args.soak < 1:
         parser.error("--soak needs at least one request")
 
     soak = args.soak if args.soak is not None else QUICK_SOAK if args.quick else FULL_SOAK
-    results = run_suite(Plan.for_run(quick=args.quick, soak_requests=soak))
+    results = run_suite(Plan.for_run(quick=args.quick, soak_requests=soak,
+                                       healthchain=interpreter(args.healthchain)))
     results["targets"] = [target.as_dict() for target in targets(results)]
     write_json(results, args.out)
     print(render(results))

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 SOAK_FLAT_PCT = 5.0  # "flat": a worker's resident set grows by at most this share over the soak
+HEALTHCHAIN_SPEEDUP = 25  # issue 13's goal: HealthChain's p50 at least this multiple of ours (medium chart)
 BUSY_LOAD_PER_CPU = 0.75  # a load average above this per CPU before we start means someone else is busy here
 
 
@@ -64,7 +65,15 @@ def targets(results: dict[str, Any]) -> list[Target]:
                at_most=True),
         Target("fallback fetch, 5 keys at 100 ms/query (max)", 150, "ms", fetch["five_keys_ms"]["max"], at_most=True),
         Target("fetch deadline overshoot (max)", 50, "ms", fetch["deadline_overshoot_ms"]["max"], at_most=True),
+        *([Target("medium chart: HealthChain's HTTP p50 over ours", HEALTHCHAIN_SPEEDUP, "x",
+                  healthchain_over_ours(results), at_most=False)] if "healthchain" in results else []),
     ]
+
+
+def healthchain_over_ours(results: dict[str, Any]) -> float:
+    """HealthChain's median over ours, both over HTTP on the medium chart in this run."""
+    ratio: float = results["healthchain"]["hook_ms"]["p50"] / results["http"]["medium"]["hook_ms"]["p50"]
+    return ratio
 
 
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
@@ -210,9 +219,17 @@ def _targets(results: dict[str, Any]) -> str:
     return _table("Targets", ["result", "target", "goal", "measured"], rows)
 
 
-def _not_measured() -> str:
-    return ("Not measured: HealthChain serving the same card (an optional comparison, not installed here); the "
-            "full-validation baseline above is the in-process stand-in.\n")
+def _healthchain(results: dict[str, Any]) -> str:
+    if "healthchain" not in results:
+        return ("Not measured: HealthChain serving the same card (optional: `make bench-healthchain` builds its "
+                "virtualenv and runs this bench with it); the full-validation baseline above is the in-process "
+                "stand-in.\n")
+    theirs, ours = results["healthchain"], results["http"]["medium"]
+    rows = [[name, side["hook_ms"]["p50"], side["hook_ms"]["p99"], side["floor_ms"]["p50"]]
+            for name, side in (("HealthChain 0.16.1", theirs), ("facial-twitch-cds", ours))]
+    title = (f"HealthChain serving the same {theirs['cards']} cards, medium chart, one worker each, HTTP: "
+             f"its p50 is {healthchain_over_ours(results):.1f}x ours")
+    return _table(title, ["service", "p50 ms", "p99 ms", "floor p50 ms"], rows)
 
 
 def render(results: dict[str, Any]) -> str:
@@ -226,7 +243,7 @@ def render(results: dict[str, Any]) -> str:
         _soak(results),
         _fallback(results),
         *_profile(results),
-        _not_measured(),
+        _healthchain(results),
         _targets(results),
     ])
 

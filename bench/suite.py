@@ -23,7 +23,7 @@ import orjson
 
 from cards import load_knowledge
 
-from . import fallback
+from . import fallback, healthchain
 from .charts import MEDIUM, SIZES, ChartSize, hook_request, resource_count
 from .http_load import Load, RunningService, load_client, serving, sequential_latency, soak, throughput
 from .inprocess import EngineBench
@@ -51,9 +51,10 @@ class Plan:
     load_seconds: float
     load_warmup_s: float
     fallback_repeat: int
+    healthchain: Path | None = None  # the HealthChain peer's interpreter, when it is measured too
 
     @classmethod
-    def for_run(cls, *, quick: bool, soak_requests: int) -> Plan:
+    def for_run(cls, *, quick: bool, soak_requests: int, healthchain: Path | None = None) -> Plan:
         if quick:
             return cls(
                 quick=True,
@@ -66,6 +67,7 @@ class Plan:
                 load_seconds=1.0,
                 load_warmup_s=0.3,
                 fallback_repeat=3,
+                healthchain=healthchain,
             )
         return cls(
             quick=False,
@@ -78,6 +80,7 @@ class Plan:
             load_seconds=4.0,
             load_warmup_s=0.5,
             fallback_repeat=10,
+            healthchain=healthchain,
         )
 
 
@@ -119,6 +122,11 @@ class Suite:
                 results["http"] = self._latency(one_worker)
                 load_one = self._throughput(one_worker, 1)
                 results["end_to_end_without_prefetch"] = self._end_to_end(one_worker, fhir_server)
+                if self.plan.healthchain is not None:
+                    results["healthchain"] = healthchain.compare(
+                        self.plan.healthchain, one_worker.base_url, self.bodies[MEDIUM.name],
+                        self.work_dir / "healthchain", warmup=self.plan.http_warmup,
+                        repeat=self.plan.http_repeat[MEDIUM.name])
             with serving(2, self.work_dir / "service-2-workers") as two_workers:
                 load_two = self._throughput(two_workers, 2)
             results["throughput"] = {"concurrency": CONCURRENCY, "client": load_client(),
