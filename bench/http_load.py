@@ -22,7 +22,7 @@ from tests.support.service_process import ServiceProcess, running_service
 
 from . import wrk
 from .measure import Summary, elapsed_ms, summarize
-from .processes import Memory, cpu_seconds, read_memory, worker_pids
+from .processes import Memory, cpu_seconds, read_memory, reset_peak, worker_pids
 
 HOOK_PATH = "/cds-services/patient-view"
 DISCOVERY_PATH = "/cds-services"
@@ -43,6 +43,11 @@ class RunningService:
 
     def memory(self) -> list[Memory]:
         return [read_memory(pid) for pid in self.workers]
+
+    def reset_peaks(self) -> None:
+        """From now on, each worker's peak memory counts only what follows."""
+        for pid in self.workers:
+            reset_peak(pid)
 
     def cpu_seconds(self) -> list[float]:
         """CPU time each worker has used so far."""

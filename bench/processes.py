@@ -34,6 +34,12 @@ def read_memory(pid: int) -> Memory:
     return Memory(pid, rss_mb=fields["VmRSS"] / 1e6, peak_mb=fields["VmHWM"] / 1e6)
 
 
+def reset_peak(pid: int) -> None:
+    """Start the process's peak resident set (`VmHWM`) again from its resident set now, so a later reading is the
+    peak of what came after (Linux >= 4.0: writing 5 to `clear_refs`)."""
+    (PROC / str(pid) / "clear_refs").write_text("5")
+
+
 def _stat_fields(pid_dir: Path) -> list[str] | None:
     """`/proc/<pid>/stat` after "pid (comm)" (the command may hold spaces and parentheses); None once it ended."""
     try:

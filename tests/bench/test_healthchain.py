@@ -121,8 +121,8 @@ def _results(*, with_healthchain: bool) -> dict[str, Any]:
         "profile_large": {"top_by_own_time": [], "what_if_gc_frozen_ms": summary},
         "http": {"workers": 1} | {name: http for name in CHARTS},
         "throughput": {"concurrency": 16, "client": "wrk", "workers": {
-            "1": {"medium": load, "memory_after_load": [{"rss_mb": 150.0, "peak_mb": 160.0}]},
-            "2": {"medium": load, "memory_after_load": [{"rss_mb": 150.0, "peak_mb": 160.0}] * 2}}},
+            "1": {"medium": load | {"memory": [{"rss_mb": 150.0, "peak_mb": 160.0}]}},
+            "2": {"medium": load | {"memory": [{"rss_mb": 150.0, "peak_mb": 160.0}] * 2}}}},
         "end_to_end_without_prefetch": {"chart": "medium", "fhir_delay_ms": 100, "latency_ms": summary,
                                         "fhir_queries_per_call": 5, "answered_without_cards": 0},
         "soak": {"chart": "medium", "warmup_requests": 1000, "requests": 500, "errors": 0, "after_warmup": [],
