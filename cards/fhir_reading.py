@@ -62,16 +62,14 @@ def reference(resource_type: str, resource_id: str | None) -> str:
 
 
 def as_date(value: date | datetime | str | None) -> date | None:
-    """A FHIR date/dateTime as a calendar date. Partial dates ("2026", "2026-11") resolve to the period's first
-    day; datetimes keep the date as written (the recording site's local date)."""
+    """A validated FHIR date/dateTime as a calendar date. Partial dates ("2026", "2026-11"), which fhir.resources
+    keeps as text (already checked against the FHIR pattern, so always a real year and month), resolve to the
+    period's first day; datetimes keep the date as written (the recording site's local date)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         parts = value.split("-")
-        try:
-            return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
-        except (ValueError, IndexError):
-            return None
+        return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
     return None
