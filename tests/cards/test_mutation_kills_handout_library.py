@@ -49,8 +49,11 @@ def test_a_refused_handout_is_named_with_the_reason(tmp_path: Path, text: str, m
 
 def test_handouts_are_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
     """A server started with the C locale (Python's locale coercion off) must still read a handout's accents and
-    dashes: the file is read as UTF-8, not in the locale's encoding (ASCII there)."""
+    dashes: the file is read as UTF-8, not in the locale's encoding (ASCII there). The C-locale reading runs in a
+    child process, which inherits MUTANT_UNDER_TEST, so it meets the same mutant."""
     _write(tmp_path, "cafe.html", "<h1>Caf\u00e9 and tea \u2013 caffeine</h1><p>Less than 400\u00a0mg a day.</p>")
+    here = load_handouts(tmp_path)["cafe"]  # in this process too, so mutmut counts the test as reaching the loader
+    assert (here.title, here.body_html) == ("Caf\u00e9 and tea \u2013 caffeine", "<p>Less than 400\u00a0mg a day.</p>")
     script = ("import sys; from pathlib import Path; from cards.handout_library import load_handouts; "
               "h = load_handouts(Path(sys.argv[1]))['cafe']; print(ascii((h.title, h.body_html)))")
     environment = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0",
