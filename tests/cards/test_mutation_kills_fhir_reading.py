@@ -12,6 +12,7 @@ The expected readings are written here, not read back from `cards` (FHIR R4 data
 | 2010-12                      | 2010-12-01             | the month is not the year's 12th day         |
 | 2010-07-19                   | 2010-07-19             | a full date as written                       |
 | 2026-11-20T23:30:00-08:00    | 2026-11-20             | the date as written (07:30 UTC on the 21st)  |
+| 2016-12-31T23:59:60Z         | 2016-12-31             | a leap second (kept as text): its date       |
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def test_a_birth_date_is_read_as_its_calendar_date_and_a_partial_one_as_its_firs
     ("2025", date(2025, 1, 1)),
     ("2026-11-20T23:30:00-08:00", date(2026, 11, 20)),
     ("2026-11-21T01:00:00+09:00", date(2026, 11, 21)),
+    ("2016-12-31T23:59:60Z", date(2016, 12, 31)),
+    ("2015-06-30T23:59:60+09:00", date(2015, 6, 30)),
 ])
 def test_a_condition_onset_is_read_as_the_date_written(written, expected) -> None:
     condition = Condition.model_validate({"resourceType": "Condition", "subject": {"reference": "Patient/p"},
