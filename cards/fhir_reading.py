@@ -62,16 +62,15 @@ def reference(resource_type: str, resource_id: str | None) -> str:
 
 
 def as_date(value: date | datetime | str | None) -> date | None:
-    """A FHIR date/dateTime as a calendar date. Partial dates ("2026", "2026-11") resolve to the period's first
-    day; datetimes keep the date as written (the recording site's local date)."""
+    """A validated FHIR date/dateTime as a calendar date; datetimes keep the date as written (the recording site's
+    local date). fhir.resources keeps as text what Python's types cannot hold, already checked against the FHIR
+    pattern and the calendar: a partial date ("2026", "2026-11"), read as the period's first day, and a dateTime at
+    a leap second ("2016-12-31T23:59:60Z"), read as its date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        parts = value.split("-")
-        try:
-            return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
-        except (ValueError, IndexError):
-            return None
+        year, month, day = (value[:10].split("-") + ["01", "01"])[:3]
+        return date(int(year), int(month), int(day))
     return None

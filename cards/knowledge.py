@@ -51,8 +51,7 @@ def content_hash(root: Path = KNOWLEDGE_DIR) -> str:
     """SHA-256 (first 12 hex digits) over every knowledge file's path and bytes: two deployments with the same
     release but edited content are told apart in discovery, on cards and in analytics."""
     digest = hashlib.sha256()
-    files = sorted({path for pattern in _CONTENT_GLOBS for path in root.glob(pattern)
-                    if "__pycache__" not in path.parts})
+    files = sorted({path for pattern in _CONTENT_GLOBS for path in root.glob(pattern)})
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
