@@ -72,6 +72,14 @@ def test_every_skipped_resource_is_counted_by_type() -> None:
     assert skipped == {"Observation": 2, "Patient": 1}
 
 
+@pytest.mark.parametrize("resource_id", ["mg 1", "mg/1", "mg\t1"])
+def test_a_resource_whose_id_holds_a_space_or_slash_is_skipped(resource_id: str) -> None:
+    # So every reference a card names is "Type/id" with no space, or "Type (no id)" (suggestions._reasons relies on it).
+    skipped: Counter[str] = Counter()
+    assert ResourceReader(skipped).read(Observation, _observation(id=resource_id)) is None
+    assert skipped == {"Observation": 1}
+
+
 def test_an_unknown_top_level_field_is_dropped_and_the_resource_kept() -> None:
     skipped: Counter[str] = Counter()
     read = ResourceReader(skipped).read(Observation, _observation(vendorScore=7, effectiveDateTime="2026-11-20"))
