@@ -22,11 +22,13 @@ import orjson
 from tests.support.processes import wait_until_ok
 from tests.support.service_process import free_port, stop
 
-from .http_load import DISCOVERY_PATH, HOOK_PATH, JSON_HEADERS, TIMEOUT_S, sequential_latency
+from .http_load import DISCOVERY_PATH, HOOK_PATH, JSON_HEADERS, TIMEOUT_S, sequential_samples
+from .measure import summarize
 
 PEER_SCRIPT = Path(__file__).parent / "peers" / "healthchain_peer.py"
 DEFAULT_PYTHON = Path(__file__).resolve().parents[1] / ".venv-healthchain" / "bin" / "python"
 STARTUP_SECONDS = 60.0
+ROUNDS = 5  # turns of ours then HealthChain
 
 
 class NotTheSameCard(RuntimeError):
@@ -68,8 +70,10 @@ def running_peer(python: Path, cards_file: Path, log_path: Path) -> Iterator[str
 
 
 def compare(python: Path, ours_url: str, body: bytes, work_dir: Path, *, warmup: int, repeat: int) -> dict[str, Any]:
-    """HealthChain's latency for `body`, measured as ours is (one kept-alive connection, floor alternating), after
-    checking that it answers exactly what our service at `ours_url` answers."""
+    """HealthChain's latency and ours for `body`, after checking that it answers exactly what our service at
+    `ours_url` answers. Each is measured as `sequential_latency` does (one kept-alive connection, floor requests
+    alternating), in `ROUNDS` turns of one then the other, so a neighbour's load on this shared machine weighs on
+    both alike; `repeat` calls each in all."""
     work_dir.mkdir(parents=True, exist_ok=True)
     ours = cards_of(ours_url, body)
     cards_file = work_dir / "cards.json"
@@ -79,6 +83,13 @@ def compare(python: Path, ours_url: str, body: bytes, work_dir: Path, *, warmup:
         if theirs != ours:
             raise NotTheSameCard(f"HealthChain answered {len(theirs.get('cards', []))} cards that differ from our "
                                  f"{len(ours.get('cards', []))}; see {cards_file}")
-        measured = sequential_latency(peer_url, body, warmup=warmup, repeat=repeat)
-    return {"cards": len(ours.get("cards", [])), "hook_ms": measured.hook.as_dict(),
-            "floor_ms": measured.floor.as_dict()}
+        samples: dict[str, tuple[list[float], list[float]]] = {"ours": ([], []), "healthchain": ([], [])}
+        for _ in range(ROUNDS):
+            for name, url in (("ours", ours_url), ("healthchain", peer_url)):
+                hook, floor = sequential_samples(url, body, warmup=warmup, repeat=max(1, repeat // ROUNDS))
+                samples[name][0].extend(hook)
+                samples[name][1].extend(floor)
+    return {"cards": len(ours.get("cards", [])), "rounds": ROUNDS} | {
+        name: {"hook_ms": summarize(hook).as_dict(), "floor_ms": summarize(floor).as_dict()}
+        for name, (hook, floor) in samples.items()
+    }

@@ -81,6 +81,12 @@ class Latency:
 
 def sequential_latency(base_url: str, body: bytes, *, warmup: int, repeat: int) -> Latency:
     """Hook calls one after another on one connection, each followed by a floor request."""
+    hook, floor = sequential_samples(base_url, body, warmup=warmup, repeat=repeat)
+    return Latency(summarize(hook), summarize(floor))
+
+
+def sequential_samples(base_url: str, body: bytes, *, warmup: int, repeat: int) -> tuple[list[float], list[float]]:
+    """`sequential_latency`'s samples in ms, hook calls and floor requests, for callers that pool several runs."""
     hook: list[float] = []
     floor: list[float] = []
     with httpx.Client(base_url=base_url, timeout=TIMEOUT_S) as client:
@@ -94,7 +100,7 @@ def sequential_latency(base_url: str, body: bytes, *, warmup: int, repeat: int) 
             started = time.perf_counter()
             _ok(client.get(DISCOVERY_PATH))
             floor.append(elapsed_ms(started))
-    return Latency(summarize(hook), summarize(floor))
+    return hook, floor
 
 
 @dataclass(frozen=True)
