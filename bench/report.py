@@ -42,8 +42,9 @@ def targets(results: dict[str, Any]) -> list[Target]:
     load and over the soak, and the fallback fetch."""
     http = results["http"]
     loads = results["throughput"]["workers"]
-    peak = max(m["peak_mb"] for m in loads["2"]["medium"]["memory"])
     soak = results["soak"]
+    # A 4-second load does not reach a worker's working size; the soak's 11,000 requests do, so both count.
+    peak = max(m["peak_mb"] for m in (*loads["2"]["medium"]["memory"], *soak["after"]))
     fetch = results["fallback_fetch"]
     relative = [
         Target(f"{name} chart: HTTP p50 over (HTTP floor + one orjson parse)", 2, "x",
@@ -60,7 +61,7 @@ def targets(results: dict[str, Any]) -> list[Target]:
                results["in_process"]["medium"]["baseline_over_ours"], at_most=False),
         Target("medium chart: throughput, 2 workers", 600, "req/s", loads["2"]["medium"]["requests_per_s"],
                at_most=False),
-        Target("medium chart: peak RSS per worker under that load, 2 workers", 150, "MB", peak, at_most=True),
+        Target("medium chart: peak RSS per worker, 2-worker load and soak", 150, "MB", peak, at_most=True),
         Target(f"RSS growth over {soak['requests']} requests (medium)", SOAK_FLAT_PCT, "%", soak["growth_pct"],
                at_most=True),
         Target("fallback fetch, 5 keys at 100 ms/query (max)", 150, "ms", fetch["five_keys_ms"]["max"], at_most=True),

@@ -12,9 +12,8 @@ import orjson
 import pytest
 
 from bench import healthchain
-from bench.charts import SIZES
-from bench.measure import summarize
 from bench.report import healthchain_over_ours, render, targets
+from tests.support.bench_results import results_document
 
 # A peer in the standard library: discovery, and the hook answering the response file it is given. With
 # STAND_IN_CHANGES set it drops the last card, as a framework whose models lose a field or a card would.
@@ -49,7 +48,6 @@ STAND_IN = textwrap.dedent("""
 
     ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 """)
-CHARTS = tuple(size.name for size in SIZES)
 CARDS = {"cards": [{"uuid": "a", "summary": "Low magnesium", "indicator": "warning", "source": {"label": "x"}},
                    {"uuid": "b", "summary": "Epilepsy", "indicator": "info", "source": {"label": "y"}}]}
 
@@ -106,48 +104,12 @@ def test_a_peer_answering_anything_else_is_refused_before_timing(tmp_path: Path,
         healthchain.compare(stand_in, ours, b"{}", tmp_path / "run", warmup=1, repeat=5)
 
 
-def _results(*, with_healthchain: bool) -> dict[str, Any]:
-    """A results document with every section `render` and `targets` read, the same figures for every chart."""
-    summary = summarize([5.0, 6.0, 6.0, 7.0, 11.0]).as_dict()
-    load = {"requests_per_s": 300.0, "requests": 1200, "errors": 0, "seconds": 4.0, "latency_ms": summary,
-            "client_cpu_cores": 0.2, "server_cpu_ms_per_request": 6.0, "worker_cpu_shares": [0.5, 0.5]}
-    http = {"hook_ms": summary, "floor_ms": summary | {"p50": 1.0}, "orjson_parse_p50_ms": 1.0,
-            "floor_plus_parse_ms": 2.0, "p50_over_floor": 6.0, "p50_over_floor_plus_parse": 3.0}
-    results: dict[str, Any] = {
-        "meta": {"started": "2026-12-04T20:00:00+00:00", "quick": True, "python": "3.11.7", "cpus": 2,
-                 "load_average_start": [0.1, 0.1, 0.1], "load_average_end": [0.1, 0.1, 0.1]},
-        "charts": {name: {"resources": 300, "body_kb": 344.1} for name in CHARTS},
-        "in_process": {name: {"ours_ms": summary, "baseline_ms": summary, "baseline_over_ours": 14.0,
-                              "stages_p50_ms": {"parse": 1, "prefetch": 0, "evaluate": 2, "render": 0.1},
-                              "json_decode_p50_ms": 0.9, "rules_fired": ["magnesium"]} for name in CHARTS},
-        "profile_large": {"top_by_own_time": [], "what_if_gc_frozen_ms": summary},
-        "http": {"workers": 1} | {name: http for name in CHARTS},
-        "throughput": {"concurrency": 16, "client": "wrk", "workers": {
-            "1": {"medium": load | {"memory": [{"rss_mb": 150.0, "peak_mb": 160.0}]}},
-            "2": {"medium": load | {"memory": [{"rss_mb": 150.0, "peak_mb": 160.0}] * 2}}}},
-        "end_to_end_without_prefetch": {"chart": "medium", "fhir_delay_ms": 100, "latency_ms": summary,
-                                        "fhir_queries_per_call": 5, "answered_without_cards": 0},
-        "soak": {"chart": "medium", "warmup_requests": 1000, "requests": 500, "errors": 0, "after_warmup": [],
-                 "after": [], "growth_mb": 0.1, "growth_pct": 0.1, "late_growth_mb_per_1000_requests": 0.0,
-                 "checkpoints": []},
-        "fallback_fetch": {"keys": 5, "query_delay_ms": 100, "five_keys_ms": summary, "deadline_s": 0.2,
-                           "server_delay_ms": 2000, "deadline_overshoot_ms": summary},
-    }
-    if with_healthchain:
-        results["healthchain"] = {"cards": 3, "rounds": 5,
-                                  "healthchain": {"hook_ms": summary | {"p50": 75.0, "p99": 130.0},
-                                                  "floor_ms": summary | {"p50": 2.4}},
-                                  "ours": {"hook_ms": summary | {"p50": 6.0}, "floor_ms": summary | {"p50": 1.0}}}
-        results["http"]["medium"]["hook_ms"] = summary | {"p50": 9.0}  # the earlier run's; not what the ratio uses
-    return results
-
-
 def test_the_ratio_is_healthchains_median_over_ours_from_the_alternating_turns() -> None:
-    assert healthchain_over_ours(_results(with_healthchain=True)) == pytest.approx(12.5)
+    assert healthchain_over_ours(results_document(with_healthchain=True)) == pytest.approx(12.5)
 
 
 def test_the_report_shows_both_services_and_the_25x_goal_when_measured() -> None:
-    results = _results(with_healthchain=True)
+    results = results_document(with_healthchain=True)
     results["targets"] = [target.as_dict() for target in targets(results)]
     goal = [t for t in results["targets"] if "HealthChain" in t["name"]]
     assert goal == [{"name": "medium chart: HealthChain's HTTP p50 over ours", "goal": ">= 25 x",
@@ -158,7 +120,7 @@ def test_the_report_shows_both_services_and_the_25x_goal_when_measured() -> None
 
 
 def test_without_the_peer_the_report_says_not_measured_and_sets_no_goal() -> None:
-    results = _results(with_healthchain=False)
+    results = results_document(with_healthchain=False)
     results["targets"] = [target.as_dict() for target in targets(results)]
     assert not [t for t in results["targets"] if "HealthChain" in t["name"]]
     assert "Not measured: HealthChain serving the same card" in render(results)
