@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ import httpx
 import orjson
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from cards import Knowledge, load_knowledge
 from cards.catalogue import as_text, build_catalogue, catalogue_document, shared_sentences
@@ -106,6 +108,7 @@ def serve(
     settings = _settings(serving=True)
     configure_logging(settings.log_level)
     _remove_dead_workers_metrics(settings.data_dir.resolve())
+    upgrade_schema_in_child(settings.effective_database_url)
     if workers > 1 and MULTIPROCESS_ENV not in os.environ:
         # Each worker counts on its own; a shared directory lets /metrics add every worker's numbers up.
         metrics_dir = settings.data_dir.resolve() / f"prometheus-{os.getpid()}"
@@ -127,6 +130,32 @@ def serve(
         forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
     )
+
+
+def upgrade_schema_in_child(database_url: str) -> None:
+    """Bring the store's schema up to date in a forked child before uvicorn starts, so that no serving process
+    loads Alembic (about 10 MB in each): every worker's own start-up check then finds the schema current. A store
+    that cannot be reached here, or a child that fails, leaves the migration and its error to that check."""
+    store = Store.open(database_url)
+    try:
+        current = store.at_head()
+    except SQLAlchemyError:
+        return
+    finally:
+        store.close()
+    if not current:
+        child = multiprocessing.get_context("fork").Process(target=_upgrade, args=(database_url,),
+                                                            name="schema-upgrade")
+        child.start()
+        child.join()
+
+
+def _upgrade(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        store.upgrade()
+    finally:
+        store.close()
 
 
 @app.command()
@@ -287,12 +316,7 @@ app.add_typer(database, name="db")
 @database.command("upgrade")
 def database_upgrade() -> None:
     """Migrate the store to the newest schema (the server also does this at start-up)."""
-    settings = _settings()
-    store = Store.open(settings.effective_database_url)
-    try:
-        store.upgrade()
-    finally:
-        store.close()
+    _upgrade(_settings().effective_database_url)
     typer.echo("store schema is up to date")
 
 

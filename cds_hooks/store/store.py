@@ -34,9 +34,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .analytics import Analytics, query_analytics
 from .connect import create_store_engine, lock_contention_as_busy, writer
-from .migrate import upgrade_to_head
 from .policy import SuppressionPolicy
 from .records import FeedbackRecord, FeedbackResult, IssuedCard, Purged, SuppressedCard, Suppression
+from .revision import at_head
 from .schema import NAME_LENGTH, feedback, issued_cards, seen_jtis, suppressed_events, suppressions
 from .suppression_cache import SUPPRESSION_CHANNEL, live
 
@@ -80,8 +80,17 @@ class Store:
         return self._engine
 
     def upgrade(self) -> None:
-        """Migrate the schema to the newest revision; a no-op when it is there, safe when workers race."""
+        """Migrate the schema to the newest revision; a no-op when it is there, safe when workers race. Alembic is
+        imported only when there is something to migrate (`revision`)."""
+        if at_head(self._engine):
+            return
+        from .migrate import upgrade_to_head
+
         upgrade_to_head(self._engine)
+
+    def at_head(self) -> bool:
+        """Whether the schema is at the newest revision (one query, no Alembic)."""
+        return at_head(self._engine)
 
     def ping(self) -> bool:
         try:

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-import psycopg
 from sqlalchemy import Engine
 
 from .records import Suppression
@@ -152,6 +151,9 @@ class PostgresNotifications:
         return self._listening.wait(timeout)
 
     def _run(self) -> None:
+        # Imported here, on PostgreSQL only: the driver adds 9 MB to every worker of a SQLite deployment.
+        import psycopg
+
         assert self._cache is not None
         while not self._stop.is_set():
             try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,36 @@ def test_db_upgrade_creates_the_schema(isolated_data_dir: Path) -> None:
     with sqlite3.connect(isolated_data_dir / "facial-twitch-cds.sqlite3") as connection:
         tables = {row[0] for row in connection.execute("select name from sqlite_master where type='table'")}
     assert {"issued_cards", "feedback", "suppressions", "seen_jtis"} <= tables
+
+
+# In a fresh interpreter, as `serve` runs it: which modules the serving process holds afterwards is the point.
+SERVE_START = """
+import sys
+from cds_hooks.cli import upgrade_schema_in_child
+from cds_hooks.store import Store
+upgrade_schema_in_child(sys.argv[1])
+store = Store.open(sys.argv[1])
+print(store.at_head(), "alembic" in sys.modules, "psycopg" in sys.modules)
+store.close()
+"""
+
+
+def test_serve_migrates_in_a_child_so_the_serving_process_loads_neither_alembic_nor_psycopg(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    started = subprocess.run([sys.executable, "-c", SERVE_START, url], capture_output=True, text=True, check=True)
+    assert started.stdout.split() == ["True", "False", "False"], started.stderr
+
+
+UNREACHABLE_START = """
+import sys
+from cds_hooks.cli import upgrade_schema_in_child
+upgrade_schema_in_child(sys.argv[1])
+print("returned")
+"""
+
+
+def test_a_store_serve_cannot_reach_is_left_to_the_workers_start_up() -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"  # port 1: refused at once
+    started = subprocess.run([sys.executable, "-c", UNREACHABLE_START, url], capture_output=True, text=True,
+                             check=False, timeout=60)
+    assert (started.returncode, started.stdout.strip()) == (0, "returned"), started.stderr

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from cds_hooks.store import Store
 from cds_hooks.store.migrate import alembic_config
+from cds_hooks.store.revision import SCHEMA_HEAD
 from cds_hooks.store.schema import metadata
 from store_builders import issued_card
 
@@ -98,3 +102,44 @@ def test_0002_keeps_cards_issued_before_it_and_marks_them_without_an_issuer(data
             assert "issuer_key" not in {c["name"] for c in inspect(connection).get_columns("issued_cards")}
     finally:
         store.close()
+
+
+def test_the_head_the_start_up_check_looks_for_is_alembics_own(store: Store) -> None:
+    with store.engine.connect() as connection:
+        assert ScriptDirectory.from_config(alembic_config(connection)).get_current_head() == SCHEMA_HEAD
+
+
+def test_the_schema_is_at_head_only_at_exactly_the_newest_revision(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        assert not store.at_head()  # no version table yet
+        with store.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0003")
+        assert not store.at_head()
+        store.upgrade()
+        assert store.at_head()
+        with store.engine.begin() as connection:
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0003')"))
+        assert not store.at_head()  # two rows: only Alembic can say what that is
+    finally:
+        store.close()
+
+
+# Run in a fresh interpreter: which modules a process imports is the point.
+UPGRADE_AND_REPORT = """
+import sys
+from cds_hooks.store import Store
+store = Store.open(sys.argv[1])
+store.upgrade()
+print(store.at_head(), "alembic" in sys.modules)
+store.close()
+"""
+
+
+def test_a_process_whose_schema_is_current_never_imports_alembic(database_url: str) -> None:
+    def upgrade_in_a_new_process() -> str:
+        return subprocess.run([sys.executable, "-c", UPGRADE_AND_REPORT, database_url], capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    assert upgrade_in_a_new_process() == "True True"  # an empty database: migrated, with Alembic
+    assert upgrade_in_a_new_process() == "True False"  # at head: one query, no Alembic
