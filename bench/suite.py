@@ -2,8 +2,9 @@
 
 In-process figures first (no servers), then the fetcher on its own against the slow FHIR server (its 2 s queries
 are long finished before that server stops), a one-worker service (latency, load, a no-prefetch call against the
-slow FHIR server), a two-worker service (load), and a fresh one-worker service for the memory soak. The machine's
-load average is recorded at both ends: other work on it inflates every wall-clock figure.
+slow FHIR server and, when its interpreter is given, HealthChain beside it in alternating turns), a two-worker
+service (load), and a fresh one-worker service for the memory soak. The machine's load average is recorded at
+both ends: other work on it inflates every wall-clock figure.
 """
 
 from __future__ import annotations
