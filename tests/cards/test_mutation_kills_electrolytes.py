@@ -348,7 +348,10 @@ def test_a_calculated_adjusted_calcium_states_the_formula_and_cites_payne(knowle
                     CALCIUM)
     assert card.summary.startswith("Low adjusted calcium")
     sentence = advice_lines(card)[1]
-    assert sentence.startswith("Graded on albumin-adjusted calcium, calculated ")
+    # What it was calculated from (the chart's values as sent), then Payne's formula in SI units: 0.02 x (40 - g/L).
+    assert sentence.startswith("Graded on albumin-adjusted calcium, calculated from total calcium 8.0 mg/dL and "
+                               "albumin 3.5 g/dL (35 g/L): adjusted calcium = total calcium + 0.02 x (40 - albumin "
+                               "in g/L) mmol/L (Payne et al., BMJ 1973). ")
     assert sentence.endswith(". This is an estimate, unreliable in critical illness, acid-base disturbance, kidney "
                              "failure and paraproteinaemia: measure ionized calcium to confirm.")
     assert citation_links(card) == [SFE, PAYNE]
