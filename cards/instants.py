@@ -6,6 +6,7 @@ standard library's ISO reader on the raw string (no model validation), cheap eno
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 # A partial date ("2026", "2026-11") or a date without time means the start of that period; FHIR requires an offset
 # whenever a time is given, so a time without one (non-conformant) is read as UTC rather than dropped.
 _PARTIAL_DATE_SUFFIXES = {4: "-01-01", 7: "-01"}
+# FHIR's time pattern allows a leap second (":60"), which `datetime` cannot hold: it is read as the last microsecond
+# of the second before, so it still sorts after that second and before the next minute, on the date as written.
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(\.\d+)?")
 
 
 def parse_instant(text: Any) -> datetime | None:
@@ -23,7 +27,10 @@ def parse_instant(text: Any) -> datetime | None:
     try:
         moment = datetime.fromisoformat(written)
     except ValueError:
-        return None
+        leap = _LEAP_SECOND.sub(r"\g<1>59.999999", written)  # only here: every other time parses first
+        if leap == written:
+            return None
+        return parse_instant(leap)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
