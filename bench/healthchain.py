@@ -9,8 +9,6 @@ that it does before timing it, so the two services send the same response and di
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.support.processes import wait_until_ok
-from tests.support.service_process import free_port, stop
+from tests.support.service_process import free_port, running_server
 
 from .http_load import DISCOVERY_PATH, HOOK_PATH, JSON_HEADERS, TIMEOUT_S, sequential_samples
 from .measure import summarize
@@ -56,17 +53,10 @@ def cards_of(base_url: str, body: bytes) -> dict[str, Any]:
 def running_peer(python: Path, cards_file: Path, log_path: Path) -> Iterator[str]:
     """The HealthChain peer on a free port, answering with the response in `cards_file`; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "FTCDS_PEER_CARDS": str(cards_file)}
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen([str(python), str(PEER_SCRIPT), str(port)], env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_ok(f"{base_url}{DISCOVERY_PATH}", process, timeout=STARTUP_SECONDS, name="HealthChain peer",
-                          output=lambda: log_path.read_text(encoding="utf-8", errors="replace"))
-            yield base_url
-        finally:
-            stop(process)
+    with running_server([str(python), str(PEER_SCRIPT), str(port)], {"FTCDS_PEER_CARDS": str(cards_file)}, log_path,
+                        port=port, ready_path=DISCOVERY_PATH, name="HealthChain peer",
+                        timeout=STARTUP_SECONDS) as peer:
+        yield peer.base_url
 
 
 def compare(python: Path, ours_url: str, body: bytes, work_dir: Path, *, warmup: int, repeat: int) -> dict[str, Any]:

@@ -39,14 +39,23 @@ def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1)
     port = free_port()
     env = {"FTCDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env}  # what production requires; tests may override
     command = [sys.executable, "-m", "cds_hooks", "serve", "--port", str(port), "--workers", str(workers)]
+    with running_server(command, env, log_path, port=port, ready_path="/readyz", name="service") as service:
+        yield service
+
+
+@contextmanager
+def running_server(command: list[str], env: Mapping[str, str], log_path: Path, *, port: int, ready_path: str,
+                   name: str, timeout: float = STARTUP_SECONDS) -> Iterator[ServiceProcess]:
+    """`command` (an HTTP server on `port`) with `env` added and its output in `log_path`, once `ready_path`
+    answers 200; stopped (SIGTERM, then SIGKILL) afterwards."""
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             command, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
-        service = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
+        server = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
         try:
-            wait_until_ok(f"{service.base_url}/readyz", process, timeout=STARTUP_SECONDS, name="service", output=service.logs)
-            yield service
+            wait_until_ok(f"{server.base_url}{ready_path}", process, timeout=timeout, name=name, output=server.logs)
+            yield server
         finally:
             stop(process)
 
