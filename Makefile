@@ -94,9 +94,10 @@ $(HEALTHCHAIN_STAMP): bench/peers/healthchain-requirements.txt
 	touch $(HEALTHCHAIN_STAMP)
 
 # `make bench-instructions`: instructions per call under valgrind's callgrind (bench/instructions.py; README,
-# Performance): repeatable on a busy machine, for comparing two versions of the code. About ten minutes.
+# Performance): repeatable on a busy machine, for comparing two versions of the code. In-process stages and the
+# running service per HTTP request (--served). About twenty minutes.
 bench-instructions: $(STAMP)
-	$(BIN)/python -m bench.instructions
+	$(BIN)/python -m bench.instructions --served
 
 clean:
 	rm -rf $(VENV) $(HEALTHCHAIN_VENV) .pytest_cache build *.egg-info mutants

@@ -4,9 +4,12 @@ Wall-clock figures on a shared two-core machine move with the neighbours' load b
 callgrind counts the instructions a process executes, which do not (the same total twice, one run with the other
 core loaded). So this measures our evaluation in-process (`bench.instruction_driver`: parse plus evaluation, each
 half, and one orjson parse of the same body as the yardstick) as instructions per call: a run with N calls minus
-a run with none, everything else identical. It counts user-space instructions only: no system calls, cache misses
-or waiting for the GIL, so it complements the wall-clock bench (`make bench`) and does not replace it. Use it to
-compare two versions of the code; report time from `make bench`.
+a run with none, everything else identical. With `--served` it also counts the service as it runs
+(`bench.served_instructions`: uvicorn and every thread, per hook request and per `GET /cds-services`, the HTTP
+floor), and reports the served hook request over (floor + one orjson parse), the same ratio as issue 13's latency
+target. It counts user-space instructions only: no system calls, cache misses or waiting for the GIL, so it
+complements the wall-clock bench (`make bench`) and does not replace it. Use it to compare two versions of the code;
+report time from `make bench`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .charts import SIZES
-from .instruction_driver import STAGE_NAMES
+import orjson
+
+from .charts import SIZES, hook_request
+from .instruction_driver import STAGE_NAMES, TODAY
+from .served_instructions import measure_served
 
 DEFAULT_OUT = Path(__file__).parent / "results" / "instructions.json"
 DEFAULT_CHARTS = ("medium", "large")
@@ -32,6 +39,7 @@ DEFAULT_CALLS = 10
 _COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
 
 Runner = Callable[[str, str, int], int]
+ServedRunner = Callable[[str, int], dict[str, float]]
 
 
 def collected(valgrind_output: str) -> int:
@@ -54,6 +62,14 @@ def callgrind(chart: str, stage: str, calls: int) -> int:
     return collected(finished.stderr)
 
 
+def served_callgrind(chart: str, requests: int) -> dict[str, float]:
+    """The service under callgrind answering `requests` hook calls with `chart` (and as many floor requests)."""
+    size = {size.name: size for size in SIZES}[chart]
+    body = orjson.dumps(hook_request(size, today=TODAY))
+    with tempfile.TemporaryDirectory(prefix="ftcds-served-") as directory:
+        return measure_served(Path(directory), body, requests)
+
+
 def per_call(baseline: int, measured: int, calls: int) -> float:
     """Instructions of one call: the difference between a run with `calls` calls and one with none."""
     if calls < 1:
@@ -63,12 +79,16 @@ def per_call(baseline: int, measured: int, calls: int) -> float:
     return (measured - baseline) / calls
 
 
-def measure(charts: Sequence[str], calls: int, *, jobs: int = 2, runner: Runner = callgrind) -> dict[str, Any]:
-    """Instructions per call of every stage on every chart, and our evaluation over one orjson parse."""
+def measure(charts: Sequence[str], calls: int, *, jobs: int = 2, runner: Runner = callgrind,
+            served: ServedRunner | None = None) -> dict[str, Any]:
+    """Instructions per call of every stage on every chart, and our evaluation over one orjson parse; with
+    `served`, also per request of the running service, over (floor + one orjson parse)."""
     runs = [(chart, "ours", 0) for chart in charts] + [(chart, stage, calls) for chart in charts
                                                        for stage in STAGE_NAMES]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
+        served_runs = {chart: pool.submit(served, chart, calls) for chart in charts} if served else {}
         totals = dict(zip(runs, pool.map(lambda run: runner(*run), runs), strict=True))
+        served_counts = {chart: run.result() for chart, run in served_runs.items()}
     results: dict[str, Any] = {}
     for chart in charts:
         baseline = totals[(chart, "ours", 0)]
@@ -77,16 +97,32 @@ def measure(charts: Sequence[str], calls: int, *, jobs: int = 2, runner: Runner 
             "instructions_per_call": {stage: round(count) for stage, count in stage_counts.items()},
             "ours_over_orjson": round(stage_counts["ours"] / stage_counts["orjson"], 2),
         }
+        if chart in served_counts:
+            counts = served_counts[chart]
+            results[chart]["served_per_request"] = {name: round(count) for name, count in counts.items()}
+            results[chart]["served_over_floor_and_orjson"] = round(
+                counts["hook"] / (counts["floor"] + stage_counts["orjson"]), 2)
     return {"calls": calls, "charts": results}
 
 
 def render(results: dict[str, Any]) -> str:
     """The figures as a Markdown table, millions of instructions per call."""
-    lines = ["| chart | ours | parse | evaluate | orjson parse | ours / orjson |", "|---|---|---|---|---|---|"]
+    served = any("served_per_request" in figures for figures in results["charts"].values())
+    header = "| chart | ours | parse | evaluate | orjson parse | ours / orjson |"
+    if served:
+        header += " served hook | served floor | served / (floor + orjson) |"
+    lines = [header, "|---" * header.count(" | ") + "|---|"]
     for chart, figures in results["charts"].items():
         counts = figures["instructions_per_call"]
         cells = " | ".join(f"{counts[stage] / 1e6:.1f} M" for stage in STAGE_NAMES)
-        lines.append(f"| {chart} | {cells} | {figures['ours_over_orjson']:.2f}× |")
+        line = f"| {chart} | {cells} | {figures['ours_over_orjson']:.2f}× |"
+        if "served_per_request" in figures:
+            per_request = figures["served_per_request"]
+            line += (f" {per_request['hook'] / 1e6:.1f} M | {per_request['floor'] / 1e6:.2f} M |"
+                     f" {figures['served_over_floor_and_orjson']:.2f}× |")
+        elif served:
+            line += " — | — | — |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -97,12 +133,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=DEFAULT_CALLS, help=f"calls per run ({DEFAULT_CALLS})")
     parser.add_argument("--jobs", type=int, default=2, help="valgrind processes at once (2)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results file ({DEFAULT_OUT})")
+    parser.add_argument("--served", action="store_true",
+                        help="also count the running service per HTTP request (a few minutes more per chart)")
     args = parser.parse_args(argv)
     if args.calls < 1 or args.jobs < 1:
         parser.error("--calls and --jobs need at least 1")
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (Debian: apt-get install valgrind)")
-    results = measure(args.charts, args.calls, jobs=args.jobs)
+    results = measure(args.charts, args.calls, jobs=args.jobs, served=served_callgrind if args.served else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(render(results))
