@@ -16,8 +16,8 @@ from .labs import classify
 from .markdown import escape_markdown
 from .thresholds import CANONICAL_UNIT, Analyte, Limit, Thresholds, normalise_unit
 
-# Serum albumin cannot exceed total protein (~60-80 g/L): a larger figure is a unit error (g/L sent as g/dL).
-_IMPOSSIBLE_ABOVE_G_PER_L = 100.0
+# Serum albumin cannot exceed total protein (~60-80 g/L): 100 g/L or more is a unit error (g/L sent as g/dL).
+_IMPOSSIBLE_FROM_G_PER_L = 100.0
 
 # Albumin units to g/L (UCUM codes and unit texts, normalised by `normalise_unit`).
 ALBUMIN_G_PER_L = MappingProxyType({"g/l": 1.0, "g/dl": 10.0, "mg/dl": 0.01, "mg/l": 0.001})
@@ -54,7 +54,7 @@ def adjust_for_albumin(total: LabResult, albumin: Measurement | None, thresholds
         return CalciumAdjustment(None, f"The latest albumin ({shown}) is not from the same day as the calcium "
                                        f"({total.effective.isoformat()}), so calcium was not adjusted for it.")
     grams = albumin_g_per_l(albumin)
-    if grams is None or grams <= 0 or grams > _IMPOSSIBLE_ABOVE_G_PER_L:
+    if grams is None or grams <= 0 or grams >= _IMPOSSIBLE_FROM_G_PER_L:
         return CalciumAdjustment(None, f"The albumin result ({shown}) could not be read as g/L, so calcium was not "
                                        "adjusted for it: check it in the laboratory report.")
     unreliable_below = thresholds[Limit.ALBUMIN_UNRELIABLE_BELOW_G_PER_L]

@@ -8,7 +8,7 @@ Expected values are worked out here from the published formula, not read back fr
 |------------------------------------------|-----------------------------------------------------|--------------------------|
 | Payne formula                            | total + 0.02 x (40 - albumin g/L) mmol/L            | Payne et al., BMJ 1973   |
 | adjustment unreliable                    | albumin below 20 g/L                                | Payne; SfE 2016          |
-| impossible albumin (unit error)          | above 100 g/L (albumin cannot exceed total protein) | physiology, ~60-80 g/L   |
+| impossible albumin (unit error)          | 100 g/L or more (cannot exceed total protein)       | physiology, ~60-80 g/L   |
 | albumin pairing window                   | same day, or the day before or after                | service rule             |
 | calcium mass to molar                    | 1 mg/dL = 0.2495 mmol/L (40.078 g/mol)              | IUPAC atomic weight      |
 | adult total-calcium interval (18-59 y)   | 8.6-10.0 mg/dL                                      | Mayo Clinic Laboratories |
@@ -56,7 +56,7 @@ def test_adjustment_that_lifts_calcium_into_range_raises_no_card(knowledge) -> N
     assert CALCIUM not in rule_ids(evaluation)
 
 
-@pytest.mark.parametrize(("albumin", "unit"), [(0, "g/L"), (-5, "g/L"), (100.5, "g/L"), (12, "g/dL")])
+@pytest.mark.parametrize(("albumin", "unit"), [(0, "g/L"), (-5, "g/L"), (100, "g/L"), (100.5, "g/L"), (10, "g/dL"), (12, "g/dL")])
 def test_an_impossible_albumin_is_not_used(knowledge, albumin, unit) -> None:
     card = _card(knowledge, lab(CA, 8.0, "mg/dL"), lab(ALB, albumin, unit))
     assert (f"The albumin result ({albumin:g} {unit}, 2026-11-20) could not be read as g/L, so calcium was not "
@@ -70,11 +70,12 @@ def test_an_albumin_in_an_unreadable_unit_is_not_used(knowledge) -> None:
             "it: check it in the laboratory report.") in card.detail
 
 
-def test_an_albumin_of_exactly_100_g_per_l_is_used(knowledge) -> None:
-    # 1.996 + 0.02 x (40 - 100) = 0.796 mmol/L: severe.
-    evaluation = patient_view(knowledge, twitching(), *NORMAL, lab(CA, 8.0, "mg/dL"), lab(ALB, 100, "g/L"))
+def test_an_albumin_just_under_100_g_per_l_is_still_used(knowledge) -> None:
+    # The bound is 100 g/L itself (an albumin of 100 turned a mildly low calcium into a severe one with a red
+    # flag). 1.996 + 0.02 x (40 - 99) = 0.816 mmol/L, shown as 0.82: severe.
+    evaluation = patient_view(knowledge, twitching(), *NORMAL, lab(CA, 8.0, "mg/dL"), lab(ALB, 99, "g/L"))
     card = card_for(evaluation, CALCIUM)
-    assert card.summary.startswith("Low adjusted calcium 0.8 mmol/L (severe)")
+    assert card.summary.startswith("Low adjusted calcium 0.82 mmol/L (severe)")
     assert RED_FLAG in rule_ids(evaluation)
 
 
