@@ -3,7 +3,7 @@
 `bench.instructions` counts our evaluation in-process; this counts what a request costs the whole server: HTTP
 parsing, the framework, logging, metrics and the card recorder's thread included. The service runs under
 valgrind; after a warm-up its counters are zeroed (`callgrind_control -z`), the requests are made one after
-another, and the counters are dumped (`callgrind_control -d`). A server also spends instructions while it waits
+another, the recorder is given time to write their cards, and the counters are dumped (`callgrind_control -d`). A server also spends instructions while it waits
 (the recorder's and the event loop's timers); that rate is measured over an idle interval in the same process and
 subtracted for the wall time each measurement took, which under valgrind is long. Requests under valgrind are
 slow enough that the recorder writes each one's cards in a transaction of its own, as it does for a quiet clinic;
@@ -29,6 +29,9 @@ HOOK_PATH = "/cds-services/patient-view"
 FLOOR_PATH = "/cds-services"
 WARMUP = 3
 IDLE_SECONDS = 5.0
+# The recorder writes a request's cards up to 0.2 s after it (slower under valgrind): every measurement waits this
+# long after its requests, so their writes fall inside it and none spills into the next.
+SETTLE_SECONDS = 2.0
 STARTUP_SECONDS = 600.0  # imports and start-up run some fifty times slower under valgrind
 _TOTAL = re.compile(r"^(?:summary|totals): (\d+)$", re.MULTILINE)
 
@@ -102,12 +105,14 @@ def measure_served(directory: Path, body: bytes, requests: int) -> dict[str, flo
                 for _ in range(count):
                     answer = client.post(HOOK_PATH, content=body, headers={"Content-Type": "application/json"})
                     answer.raise_for_status()
+                time.sleep(SETTLE_SECONDS)
             return work
 
         def floors(count: int) -> Callable[[], None]:
             def work() -> None:
                 for _ in range(count):
                     client.get(FLOOR_PATH).raise_for_status()
+                time.sleep(SETTLE_SECONDS)
             return work
 
         hooks(WARMUP)()
