@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.service_process import ServiceProcess, running_service
+from tests.support.service_process import ServiceProcess, development_env, running_service
 
 from . import wrk
 from .measure import Summary, elapsed_ms, summarize
@@ -57,9 +57,8 @@ class RunningService:
 @contextmanager
 def serving(workers: int, data_dir: Path) -> Iterator[RunningService]:
     """`python -m cds_hooks serve` as `make run` starts it (development profile, auth off, SQLite store)."""
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(data_dir)}
     data_dir.mkdir(parents=True, exist_ok=True)
-    with running_service(env, data_dir / "service.log", workers=workers) as process:
+    with running_service(development_env(data_dir), data_dir / "service.log", workers=workers) as process:
         yield RunningService(process, worker_pids(process.process.pid, workers))
 
 

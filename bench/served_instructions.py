@@ -3,9 +3,10 @@
 `bench.instructions` counts our evaluation in-process; this counts what a request costs the whole server: HTTP
 parsing, the framework, logging, metrics and the card recorder's thread included. The service runs under
 valgrind; after a warm-up its counters are zeroed (`callgrind_control -z`), the requests are made one after
-another, the recorder is given time to write their cards, and the counters are dumped (`callgrind_control -d`). A server also spends instructions while it waits
-(the recorder's and the event loop's timers); that rate is measured over an idle interval in the same process and
-subtracted for the wall time each measurement took, which under valgrind is long. Requests under valgrind are
+another, the recorder is given time to write their cards, and the counters are dumped (`callgrind_control -d`).
+A server also spends instructions while it waits (the recorder's and the event loop's timers); that rate is
+measured over an idle interval in the same process and subtracted for the wall time each measurement took, which
+under valgrind is long. Requests under valgrind are
 slow enough that the recorder writes each one's cards in a transaction of its own, as it does for a quiet clinic;
 under heavy load it batches a few dozen requests per write, so there the recorder costs less per request than here.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.service_process import ServiceProcess, free_port, running_server
+from tests.support.service_process import ServiceProcess, development_env, running_service
 
-HOOK_PATH = "/cds-services/patient-view"
-FLOOR_PATH = "/cds-services"
+from .http_load import DISCOVERY_PATH, HOOK_PATH, JSON_HEADERS
+
 WARMUP = 3
 IDLE_SECONDS = 5.0
 # The recorder writes a request's cards up to 0.2 s after it (slower under valgrind): every measurement waits this
@@ -77,16 +77,12 @@ class CallgrindServer:
 @contextmanager
 def callgrind_service(directory: Path) -> Iterator[CallgrindServer]:
     """`python -m cds_hooks serve` (development profile, auth off, SQLite store) under callgrind."""
-    port = free_port()
     out_dir = directory / "callgrind"
     out_dir.mkdir(parents=True, exist_ok=True)
     # `%p`: serve forks a child for the schema check, and each process needs a file of its own.
-    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_dir}/callgrind.%p",
-               sys.executable, "-m", "cds_hooks", "serve", "--port", str(port)]
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(directory / "data"),
-           "FTCDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONHASHSEED": "0"}
-    with running_server(command, env, directory / "service.log", port=port, ready_path="/readyz",
-                        name="service under callgrind", timeout=STARTUP_SECONDS) as service:
+    wrapper = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_dir}/callgrind.%p"]
+    env = development_env(directory / "data") | {"PYTHONHASHSEED": "0"}
+    with running_service(env, directory / "service.log", wrapper=wrapper, timeout=STARTUP_SECONDS) as service:
         yield CallgrindServer(service, out_dir)
 
 
@@ -100,27 +96,25 @@ def per_request(counted: Counted, idle_per_second: float, requests: int) -> floa
 def measure_served(directory: Path, body: bytes, requests: int) -> dict[str, float]:
     """Instructions per hook request (`body`) and per floor request (`GET /cds-services`), and the idle rate."""
     with callgrind_service(directory) as server, httpx.Client(base_url=server.service.base_url, timeout=600) as client:
-        def hooks(count: int) -> Callable[[], None]:
+        def hook_call() -> httpx.Response:
+            return client.post(HOOK_PATH, content=body, headers=JSON_HEADERS)
+
+        def floor_call() -> httpx.Response:
+            return client.get(DISCOVERY_PATH)
+
+        def repeated(send: Callable[[], httpx.Response], count: int) -> Callable[[], None]:
             def work() -> None:
                 for _ in range(count):
-                    answer = client.post(HOOK_PATH, content=body, headers={"Content-Type": "application/json"})
-                    answer.raise_for_status()
+                    send().raise_for_status()
                 time.sleep(SETTLE_SECONDS)
             return work
 
-        def floors(count: int) -> Callable[[], None]:
-            def work() -> None:
-                for _ in range(count):
-                    client.get(FLOOR_PATH).raise_for_status()
-                time.sleep(SETTLE_SECONDS)
-            return work
-
-        hooks(WARMUP)()
-        floors(WARMUP)()
+        repeated(hook_call, WARMUP)()
+        repeated(floor_call, WARMUP)()
         idle = server.count(lambda: time.sleep(IDLE_SECONDS))
         idle_per_second = idle.instructions / idle.seconds
-        hook = server.count(hooks(requests))
-        floor = server.count(floors(requests))
+        hook = server.count(repeated(hook_call, requests))
+        floor = server.count(repeated(floor_call, requests))
     return {
         "hook": per_request(hook, idle_per_second, requests),
         "floor": per_request(floor, idle_per_second, requests),

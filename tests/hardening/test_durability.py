@@ -25,7 +25,7 @@ from cds_hooks.store import Store
 from cds_hooks.store.schema import feedback
 from tests.support.postgres import isolated_schema_url
 from tests.support.secrets_in_logs import Secrets
-from tests.support.service_process import ServiceProcess, running_service
+from tests.support.service_process import ServiceProcess, development_env, running_service
 
 from .tally import FEEDBACK_ACKED, FEEDBACK_FOUND, count
 
@@ -99,8 +99,7 @@ def kill_hard(service: ServiceProcess) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
     """Settings for the server, and the URL to read its store with."""
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(tmp_path / "data"),
-           "FTCDS_ID_HASH_SECRET": "durability"}
+    env = development_env(tmp_path / "data") | {"FTCDS_ID_HASH_SECRET": "durability"}
     if request.param == "sqlite":
         yield env, f"sqlite:///{(tmp_path / 'data' / 'facial-twitch-cds.sqlite3').resolve()}"
         return

@@ -21,7 +21,7 @@ from tests.scenarios import SCENARIOS_DIR, load_scenario
 from tests.security.tokens import bearer, claims, ec_key, key_set
 from tests.support.dates import shift_dates
 from tests.support.fhir_fixtures import running_fhir_server
-from tests.support.service_process import running_service
+from tests.support.service_process import development_env, running_service
 
 pytestmark = pytest.mark.process
 
@@ -94,7 +94,7 @@ def order_sign_request() -> dict[str, Any]:
 
 def test_two_workers_store_concurrent_feedback_exactly_once_and_add_up_their_metrics(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(data_dir)}
+    env = development_env(data_dir)
     items = [
         {"card": f"card-{n}", "outcome": "overridden", "outcomeTimestamp": f"2026-11-25T09:{n // 60:02d}:{n % 60:02d}Z"}
         for n in range(300)

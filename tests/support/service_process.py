@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,14 +32,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def development_env(data_dir: Path) -> dict[str, str]:
+    """The settings `make run` starts with (development profile, SQLite under `data_dir`), authentication off."""
+    return {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(data_dir)}
+
+
 @contextmanager
-def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1) -> Iterator[ServiceProcess]:
+def running_service(env: Mapping[str, str], log_path: Path, *, workers: int = 1, wrapper: Sequence[str] = (),
+                    timeout: float = STARTUP_SECONDS) -> Iterator[ServiceProcess]:
     """`python -m cds_hooks serve` on a free port with `env` added (and, unless `env` says otherwise, that port as
-    `FTCDS_PUBLIC_BASE_URL`); stopped (SIGTERM, then SIGKILL) afterwards."""
+    `FTCDS_PUBLIC_BASE_URL`), started through `wrapper` if given (e.g. valgrind); stopped (SIGTERM, then SIGKILL)
+    afterwards."""
     port = free_port()
     env = {"FTCDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env}  # what production requires; tests may override
-    command = [sys.executable, "-m", "cds_hooks", "serve", "--port", str(port), "--workers", str(workers)]
-    with running_server(command, env, log_path, port=port, ready_path="/readyz", name="service") as service:
+    command = [*wrapper, sys.executable, "-m", "cds_hooks", "serve", "--port", str(port), "--workers", str(workers)]
+    with running_server(command, env, log_path, port=port, ready_path="/readyz", name="service",
+                        timeout=timeout) as service:
         yield service
 
 
@@ -63,8 +71,7 @@ def running_server(command: list[str], env: Mapping[str, str], log_path: Path, *
 @contextmanager
 def development_service(directory: Path) -> Iterator[ServiceProcess]:
     """The service as `make run` starts it, without authentication, its data and log under `directory`."""
-    env = {"FTCDS_PROFILE": "development", "FTCDS_AUTH": "off", "FTCDS_DATA_DIR": str(directory / "data")}
-    with running_service(env, directory / "service.log") as running:
+    with running_service(development_env(directory / "data"), directory / "service.log") as running:
         yield running
 
 
