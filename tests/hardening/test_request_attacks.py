@@ -125,13 +125,14 @@ def test_a_3_mib_feedback_comment_is_400_and_not_stored(client: TestClient) -> N
 
 # --- 9. retention: the real `db purge` ------------------------------------------------------------------------------
 
-NOW = datetime.now(UTC)
-
 
 def fill_store(url: str) -> None:
-    """Cards, commented feedback and JWT id claims from 40 days ago and from 5 days ago (and a claim still live)."""
+    """Cards, commented feedback and JWT id claims from 40 days ago and from 5 days ago (and a claim still live).
+    Dated from the moment it runs, not from when the module was imported: a long suite once outlived the live
+    claim's five minutes before this test ran."""
+    now = datetime.now(UTC)
     for age, name in ((40, "old"), (5, "new")):
-        then = NOW - timedelta(days=age)
+        then = now - timedelta(days=age)
         store = Store.open(url, clock=lambda then=then: then)
         try:
             store.upgrade()
@@ -151,9 +152,9 @@ def fill_store(url: str) -> None:
     try:
         with store.engine.begin() as connection:
             connection.execute(insert(seen_jtis), [
-                {"claim_key": f"{name}-jti", "expires_at": NOW - timedelta(days=age) + timedelta(minutes=5)}
+                {"claim_key": f"{name}-jti", "expires_at": now - timedelta(days=age) + timedelta(minutes=5)}
                 for age, name in ((40, "old"), (5, "new"))
-            ] + [{"claim_key": "live-jti", "expires_at": NOW + timedelta(minutes=5)}])
+            ] + [{"claim_key": "live-jti", "expires_at": now + timedelta(minutes=5)}])
     finally:
         store.close()
 
