@@ -45,10 +45,15 @@ def stages(bench: EngineBench, body: bytes) -> dict[str, Stage]:
     return dict(zip(STAGE_NAMES, (ours, parse, evaluate, orjson_parse), strict=True))
 
 
+def request_body(chart: str) -> bytes:
+    """The hook request of the chart named `chart`, dated from `TODAY`: the same bytes in every counted run."""
+    size = {size.name: size for size in SIZES}[chart]
+    return orjson.dumps(hook_request(size, today=TODAY))
+
+
 async def run(chart: str, stage: str, calls: int) -> int:
     """Warm up, then make `calls` calls of `stage`; the number of calls made."""
-    size = {size.name: size for size in SIZES}[chart]
-    body = orjson.dumps(hook_request(size, today=TODAY))
+    body = request_body(chart)
     async with httpx.AsyncClient() as http:
         bench = EngineBench(http, TODAY)
         every = stages(bench, body)

@@ -27,10 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from .charts import SIZES, hook_request
-from .instruction_driver import STAGE_NAMES, TODAY
+from .charts import SIZES
+from .instruction_driver import STAGE_NAMES, request_body
 from .served_instructions import measure_served
 
 DEFAULT_OUT = Path(__file__).parent / "results" / "instructions.json"
@@ -64,8 +62,7 @@ def callgrind(chart: str, stage: str, calls: int) -> int:
 
 def served_callgrind(chart: str, requests: int) -> dict[str, float]:
     """The service under callgrind answering `requests` hook calls with `chart` (and as many floor requests)."""
-    size = {size.name: size for size in SIZES}[chart]
-    body = orjson.dumps(hook_request(size, today=TODAY))
+    body = request_body(chart)
     with tempfile.TemporaryDirectory(prefix="ftcds-served-") as directory:
         return measure_served(Path(directory), body, requests)
 

@@ -6,9 +6,9 @@ valgrind; after a warm-up its counters are zeroed (`callgrind_control -z`), the 
 another, the recorder is given time to write their cards, and the counters are dumped (`callgrind_control -d`).
 A server also spends instructions while it waits (the recorder's and the event loop's timers); that rate is
 measured over an idle interval in the same process and subtracted for the wall time each measurement took, which
-under valgrind is long. Requests under valgrind are
-slow enough that the recorder writes each one's cards in a transaction of its own, as it does for a quiet clinic;
-under heavy load it batches a few dozen requests per write, so there the recorder costs less per request than here.
+under valgrind is long. Requests under valgrind are slow enough that the recorder writes each one's cards in a
+transaction of its own, as it does for a quiet clinic; under heavy load it batches a few dozen requests per write,
+so there the recorder costs less per request than here.
 """
 
 from __future__ import annotations
